@@ -1,0 +1,1 @@
+"""searchlib: full-text search for news archives."""

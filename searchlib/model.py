@@ -1,0 +1,270 @@
+"""The data that flows through searchlib: frozen, typed dataclasses and nothing else.
+
+Readers produce :class:`Article` (plus :class:`ReadError` / :class:`ReadWarning` for what went
+wrong), extractors attach :class:`Entity` values, the index stores them, and a search returns
+:class:`SearchResults` made of :class:`Hit`, :class:`Fragment`, :class:`FacetValue` and
+:class:`DateBucket`. Every type converts to plain JSON-ready data with :func:`to_data`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EntityKind = Literal["person", "org", "location", "misc"]
+"""The kinds of named entity: people, organisations, places, and anything else."""
+
+ENTITY_KINDS: tuple[EntityKind, ...] = ("person", "org", "location", "misc")
+
+FacetName = Literal["person", "org", "location", "misc", "tag", "source"]
+"""The fields a search can count and filter by."""
+
+FACET_NAMES: tuple[FacetName, ...] = ("person", "org", "location", "misc", "tag", "source")
+DEFAULT_FACETS: tuple[FacetName, ...] = ("person", "org", "location", "tag", "source")
+
+Interval = Literal["year", "month", "day"]
+"""The width of a date-histogram bucket."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named entity found in one article, under its canonical name.
+
+    ``aliases`` are the other surface forms the article used for it ("Lavrov" for
+    "Sergey Lavrov"); ``mentions`` counts every occurrence, aliases included.
+    """
+
+    kind: EntityKind
+    name: str
+    mentions: int = 1
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article, as read from a file or record.
+
+    ``id`` is stable: the record's own id when it has one, else the path relative to the indexed
+    root (plus ``#line`` for a record inside a multi-record file). ``related`` holds the titles of
+    linked "Read more" articles. ``origin`` says where the article was read from, for messages.
+    """
+
+    id: str
+    title: str
+    body: str = ""
+    date: _dt.date | None = None
+    source: str | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    origin: str | None = None
+
+    def entities_of(self, kind: EntityKind) -> tuple[str, ...]:
+        """The canonical names of this article's entities of one kind, in order of appearance."""
+        return tuple(e.name for e in self.entities if e.kind == kind)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    """An input (a file, or one line or row of it) that could not be read as an article."""
+
+    origin: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.origin}:{self.line}" if self.line is not None else self.origin
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadWarning:
+    """Something worth telling the user about an input that was still read (e.g. its encoding)."""
+
+    origin: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.origin}:{self.line}" if self.line is not None else self.origin
+        return f"{where}: {self.message}"
+
+
+ReadEvent = Article | ReadError | ReadWarning
+"""What a reader yields: an article, or a note about why something was not (fully) read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A highlighted match inside a fragment: ``text[start:end]``, in characters."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """A piece of an article's text around matches.
+
+    ``text`` is the words as written in the article; ``spans`` locate each match in it;
+    ``html`` is the same fragment escaped for HTML, with matches wrapped in ``<mark>``.
+    """
+
+    text: str
+    spans: tuple[Span, ...]
+    html: str
+    field: str = "body"
+
+    @property
+    def matches(self) -> tuple[str, ...]:
+        """The matched words, as written."""
+        return tuple(self.text[s.start : s.end] for s in self.spans)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked search result."""
+
+    rank: int
+    id: str
+    score: float
+    title: str
+    date: _dt.date | None
+    source: str | None
+    url: str | None
+    tags: tuple[str, ...]
+    people: tuple[str, ...]
+    orgs: tuple[str, ...]
+    locations: tuple[str, ...]
+    title_fragment: Fragment
+    fragments: tuple[Fragment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One value of a facet with the number of matching articles that carry it."""
+
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DateBucket:
+    """One bar of the date histogram: matching articles dated ``start <= date <= end``."""
+
+    key: str
+    start: _dt.date
+    end: _dt.date
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """What :meth:`searchlib.Index.search` returns.
+
+    ``total`` counts every matching article, not just this page. ``facets`` and ``histogram``
+    count over all matches too. ``relaxed`` is true when no article matched every term, so the
+    results are the best partial matches (articles matching more terms first). ``suggestion``
+    is a corrected query that has results, offered when a term is unknown.
+    """
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    page: int
+    limit: int
+    sort: Literal["relevance", "date"]
+    facets: Mapping[str, tuple[FacetValue, ...]] = field(default_factory=dict)
+    histogram: tuple[DateBucket, ...] = ()
+    interval: Interval = "month"
+    relaxed: bool = False
+    suggestion: str | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        """The number of pages of ``limit`` hits."""
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """Figures about an index as it is on disk now."""
+
+    path: str
+    documents: int
+    segments: int
+    size_bytes: int
+    date_min: _dt.date | None
+    date_max: _dt.date | None
+    undated: int
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    """The outcome of indexing a batch of inputs.
+
+    ``indexed`` counts new articles, ``updated`` changed ones, ``unchanged`` those skipped because
+    their content hash was already in the index, and ``failed`` the inputs that could not be read.
+    """
+
+    indexed: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: tuple[ReadError, ...] = ()
+    warnings: tuple[ReadWarning, ...] = ()
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every input was read."""
+        return self.failed == 0
+
+
+def to_data(value: Any) -> Any:
+    """Convert a model object (or a container of them) to JSON-ready data.
+
+    Dates become ISO strings, tuples become lists and dataclasses become dicts, recursively.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, SearchResults):
+            out["pages"] = value.pages
+        return out
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): to_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    return value
+
+
+__all__ = [
+    "DEFAULT_FACETS",
+    "ENTITY_KINDS",
+    "FACET_NAMES",
+    "Article",
+    "DateBucket",
+    "Entity",
+    "EntityKind",
+    "FacetName",
+    "FacetValue",
+    "Fragment",
+    "Hit",
+    "IndexReport",
+    "IndexStats",
+    "Interval",
+    "ReadError",
+    "ReadEvent",
+    "ReadWarning",
+    "SearchResults",
+    "Span",
+    "to_data",
+]
