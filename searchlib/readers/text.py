@@ -1,0 +1,188 @@
+"""The seed plain-text format: one article per file.
+
+The layout (see ``DESIGN.md`` and ``seeds/``)::
+
+    <blank lines>
+    Title line
+    <blank>
+    07/10/2016                      <- optional date line (order per ReadOptions.date_order)
+    <blank>
+    First paragraph, possibly over
+    several lines.
+    <blank>
+    Trends [Syria unrest](#)        <- tags, not body
+    <blank>
+    Read more [Other title](#)      <- related article titles, not body
+    <blank>
+    A paragraph with an [interview](#) link and *"emphasis"*.
+
+* The title is the first non-blank line. A file whose first line is a date has no title: an error.
+* The next non-blank line is the date when it looks like one
+  (:func:`~searchlib.dates.looks_like_date`); an impossible date is an error naming it, never a
+  silent day/month swap. Otherwise (BBC layout) the article has no date and that line starts
+  the body.
+* Paragraphs are separated by blank lines; the lines of a paragraph are joined with a space and
+  runs of whitespace collapsed; the body is the paragraphs joined with ``"\\n\\n"``.
+* Links ``[text](target)`` become ``text``; emphasis ``*x*``, ``**x**``, ``_x_`` loses its marks.
+  Square brackets not followed by ``(...)`` are the author's and are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from searchlib.dates import DateOrder, looks_like_date, parse_date
+from searchlib.errors import InputError
+from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
+from searchlib.readers import ReadOptions, Source, _decode, _newlines, _os_reason
+
+_URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)"
+_LINK = re.compile(r"!?\[(?P<text>[^\[\]]*)\]" + _URL)
+_LINK_SHAPE = r"!?\[[^\[\]]*\]" + _URL
+_LINK_LIST = rf"{_LINK_SHAPE}(?:\s*[,;|·•]?\s*{_LINK_SHAPE})*"
+_TRENDS = re.compile(rf"trends:?\s+{_LINK_LIST}", re.IGNORECASE)
+_READ_MORE = re.compile(rf"read\s+more:?\s+{_LINK_LIST}", re.IGNORECASE)
+# Emphasis: the opening mark is not preceded by a word character and is followed by a non-space;
+# the closing mark mirrors it. So "5 * 3", "2*3*4" and snake_case stay as they are.
+_STARS = re.compile(r"(?<![\w*\\])(\*{1,3})(?![\s*])(.+?)(?<![\s*\\])\1(?![\w*])")
+_UNDERSCORES = re.compile(r"(?<![\w\\])(_{1,3})(?![\s_])(.+?)(?<![\s_\\])\1(?!\w)")
+
+
+class _TextError(InputError):
+    """An input error at a known line of the file."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def clean_inline(text: str) -> str:
+    """Remove inline markup from one line of text: links become their text, emphasis loses marks.
+
+    ``[interview](#)`` becomes ``interview``, ``*"atrocious"*`` becomes ``"atrocious"`` and
+    ``**bold**`` becomes ``bold``; editorial brackets (``[from it]``) and lone asterisks
+    (``5 * 3``) are kept. Whitespace runs are collapsed to one space.
+    """
+    if "[" in text:
+        text = _LINK.sub(lambda m: " ".join(m["text"].split()), text)
+    for _ in range(3):  # nested emphasis such as **_x_**
+        before = text
+        if "*" in text:
+            text = _STARS.sub(r"\2", text)
+        if "_" in text:
+            text = _UNDERSCORES.sub(r"\2", text)
+        if text == before:
+            break
+    return " ".join(text.split())
+
+
+def _link_texts(line: str) -> list[str]:
+    return [t for t in (clean_inline(m["text"]) for m in _LINK.finditer(line)) if t]
+
+
+def parse_text(
+    text: str,
+    *,
+    id: str,
+    origin: str | None = None,
+    date_order: DateOrder | str = DateOrder.DMY,
+) -> Article:
+    """Parse one article in the seed plain-text format (see the module docs).
+
+    ``text`` may use any line ends and start with a BOM. Raises
+    :class:`~searchlib.errors.InputError` for an empty text, a missing title or a bad date; its
+    ``line`` attribute, when present, is the 1-based line at fault.
+    """
+    lines = _newlines(text.lstrip("\ufeff")).split("\n")
+    count = len(lines)
+    i = 0
+    while i < count and not lines[i].strip():
+        i += 1
+    if i == count:
+        raise _TextError("empty file")
+    first = lines[i].strip()
+    if looks_like_date(first):
+        raise _TextError(f"no title: the first line is a date ({' '.join(first.split())!r})", i + 1)
+    title = clean_inline(first)
+    if not title:
+        raise _TextError("no title: the first line has no text", i + 1)
+
+    i += 1
+    while i < count and not lines[i].strip():
+        i += 1
+    date = None
+    if i < count and looks_like_date(lines[i]):
+        try:
+            date = parse_date(lines[i], order=date_order)
+        except InputError as error:
+            raise _TextError(str(error), i + 1) from None
+        i += 1
+
+    paragraphs: list[str] = []
+    tags: dict[str, None] = {}
+    related: dict[str, None] = {}
+    current: list[str] = []
+    for line in lines[i:]:
+        stripped = line.strip()
+        if not stripped:
+            if current:
+                paragraphs.append(clean_inline(" ".join(current)))
+                current = []
+            continue
+        if stripped[0] in "TtRr" and "](" in stripped:
+            if _TRENDS.fullmatch(stripped):
+                tags.update(dict.fromkeys(_link_texts(stripped)))
+                continue
+            if _READ_MORE.fullmatch(stripped):
+                related.update(dict.fromkeys(_link_texts(stripped)))
+                continue
+        current.append(stripped)
+    if current:
+        paragraphs.append(clean_inline(" ".join(current)))
+
+    return Article(
+        id=id,
+        title=title,
+        body="\n\n".join(p for p in paragraphs if p),
+        date=date,
+        tags=tuple(tags),
+        related=tuple(related),
+        origin=origin,
+    )
+
+
+def read_text(
+    source: Source,
+    options: ReadOptions = ReadOptions(),  # noqa: B008 (frozen, immutable)
+) -> Iterator[ReadEvent]:
+    """Read one seed-format text file: yield its article, or a :class:`ReadError` for the file.
+
+    A file that is not valid UTF-8 is read as cp1252 (or Latin-1) after a :class:`ReadWarning`
+    naming the encoding. Empty, whitespace-only and binary files are errors. The id is
+    ``options.id_prefix`` plus the path relative to the source's root.
+    """
+    origin = source.origin
+    try:
+        data = source.path.read_bytes()
+    except OSError as error:
+        yield ReadError(origin, f"cannot read file: {_os_reason(error)}")
+        return
+    try:
+        text, note = _decode(data)
+    except InputError as error:
+        yield ReadError(origin, str(error))
+        return
+    if note:
+        yield ReadWarning(origin, note)
+    try:
+        article = parse_text(
+            text, id=options.id_prefix + origin, origin=origin, date_order=options.date_order
+        )
+    except InputError as error:
+        yield ReadError(origin, str(error), getattr(error, "line", None))
+        return
+    yield article
+
+
+__all__ = ["clean_inline", "parse_text", "read_text"]
