@@ -1,0 +1,181 @@
+"""Highlighted fragments: the article's own words around the query's matches.
+
+Matching runs the field's analyzer over the stored text and marks every token whose analysed
+form is one of the query's terms, so a query for "exit" marks "exits" *as written*, never the
+stem "exit". Fragments are whole sentences where they fit (``max_chars``), trimmed around the
+matches at word boundaries where they do not. Only the hits being shown are highlighted.
+
+Renderings: :func:`render_html` (escaped, ``<mark>``), :func:`render_ansi` (terminal colour) and
+:func:`render_plain` (custom markers); they take a :class:`~searchlib.model.Fragment`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Collection, Iterable
+
+from .model import Fragment, Span
+
+Tokenize = Callable[[str], Iterable[tuple[str, int, int]]]
+"""A function from text to (analysed term, start char, end char) tokens."""
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n\s*\n")
+
+DEFAULT_FRAGMENTS = 3
+DEFAULT_FRAGMENT_CHARS = 240
+
+
+def whoosh_tokenizer(analyzer: Callable[..., Iterable[object]]) -> Tokenize:
+    """Adapt a Whoosh analyzer to :data:`Tokenize` (token text plus character offsets)."""
+
+    def tokenize(text: str) -> Iterable[tuple[str, int, int]]:
+        for token in analyzer(text, chars=True, mode="index"):
+            yield token.text, token.startchar, token.endchar  # type: ignore[attr-defined]
+
+    return tokenize
+
+
+def find_matches(text: str, terms: Collection[str], tokenize: Tokenize) -> list[Span]:
+    """Every span of ``text`` whose analysed form is in ``terms``."""
+    if not terms or not text:
+        return []
+    return [Span(start, end) for term, start, end in tokenize(text) if term in terms]
+
+
+def render_html(text: str, spans: Iterable[Span], *, tag: str = "mark") -> str:
+    """``text`` escaped for HTML with each span wrapped in ``<tag>``."""
+    out: list[str] = []
+    pos = 0
+    for span in spans:
+        out.append(html.escape(text[pos : span.start]))
+        out.append(f"<{tag}>{html.escape(text[span.start : span.end])}</{tag}>")
+        pos = span.end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def render_plain(fragment: Fragment, *, before: str = "[", after: str = "]") -> str:
+    """The fragment's text with each match between ``before`` and ``after``."""
+    out: list[str] = []
+    pos = 0
+    for span in fragment.spans:
+        out += [
+            fragment.text[pos : span.start],
+            before,
+            fragment.text[span.start : span.end],
+            after,
+        ]
+        pos = span.end
+    out.append(fragment.text[pos:])
+    return "".join(out)
+
+
+def render_ansi(fragment: Fragment, *, style: str = "\x1b[1;33m", reset: str = "\x1b[0m") -> str:
+    """The fragment's text with matches in terminal colour (bold yellow by default)."""
+    return render_plain(fragment, before=style, after=reset)
+
+
+def make_fragment(text: str, spans: Iterable[Span], field: str) -> Fragment:
+    """A :class:`Fragment` of ``text`` with its HTML rendering."""
+    spans = tuple(spans)
+    return Fragment(text=text, spans=spans, html=render_html(text, spans), field=field)
+
+
+def whole(
+    text: str, terms: Collection[str], tokenize: Tokenize, *, field: str = "title"
+) -> Fragment:
+    """The whole of a short text (a title) with its matches marked."""
+    return make_fragment(text, find_matches(text, terms, tokenize), field)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, without surrounding whitespace."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        out.append((pos, len(text)))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def _trim(text: str, start: int, end: int, spans: list[Span], max_chars: int) -> tuple[int, int]:
+    """Narrow ``[start, end)`` to at most ``max_chars`` around its first matches, on word edges."""
+    if end - start <= max_chars:
+        return start, end
+    first = spans[0].start if spans else start
+    lo = max(start, first - max_chars // 3)
+    hi = min(end, lo + max_chars)
+    lo = max(start, hi - max_chars)
+    if lo > start:
+        space = text.find(" ", lo)
+        lo = space + 1 if 0 <= space < first else lo
+    if hi < end:
+        space = text.rfind(" ", lo, hi)
+        hi = space if space > (spans[-1].end if spans and spans[-1].end <= hi else lo) else hi
+    return lo, hi
+
+
+def fragments(
+    text: str,
+    terms: Collection[str],
+    tokenize: Tokenize,
+    *,
+    max_fragments: int = DEFAULT_FRAGMENTS,
+    max_chars: int = DEFAULT_FRAGMENT_CHARS,
+    field: str = "body",
+) -> tuple[Fragment, ...]:
+    """The best fragments of ``text`` for the query ``terms``, in the order they appear.
+
+    Fragments are ranked by how many different terms they match, then by how many matches.
+    When nothing matches (the article matched on its title or entities), the opening sentence
+    stands in, with no spans.
+    """
+    if not text:
+        return ()
+    matches = find_matches(text, terms, tokenize)
+    sentences = _sentences(text)
+    if not matches:
+        start, end = sentences[0] if sentences else (0, len(text))
+        start, end = _trim(text, start, end, [], max_chars)
+        return (make_fragment(text[start:end], (), field),)
+
+    scored: list[tuple[int, int, int, int, list[Span]]] = []
+    mi = 0
+    for start, end in sentences:
+        while mi < len(matches) and matches[mi].start < start:
+            mi += 1
+        inside: list[Span] = []
+        j = mi
+        while j < len(matches) and matches[j].end <= end:
+            inside.append(matches[j])
+            j += 1
+        if not inside:
+            continue
+        lo, hi = _trim(text, start, end, inside, max_chars)
+        kept = [s for s in inside if s.start >= lo and s.end <= hi]
+        distinct = len({text[s.start : s.end].lower() for s in kept})
+        scored.append((distinct, len(kept), lo, hi, kept))
+
+    best = sorted(scored, key=lambda f: (-f[0], -f[1], f[2]))[:max_fragments]
+    out = []
+    for _, _, lo, hi, kept in sorted(best, key=lambda f: f[2]):
+        spans = [Span(s.start - lo, s.end - lo) for s in kept]
+        out.append(make_fragment(text[lo:hi], spans, field))
+    return tuple(out)
+
+
+__all__ = [
+    "Tokenize",
+    "find_matches",
+    "fragments",
+    "make_fragment",
+    "render_ansi",
+    "render_html",
+    "render_plain",
+    "whole",
+    "whoosh_tokenizer",
+]

@@ -1,0 +1,604 @@
+"""The :class:`Index`: a searchlib index on disk, and the only door to it.
+
+An ``Index`` is long-lived and thread-safe. Searches borrow a Whoosh searcher from a small pool;
+before each search the pool checks the index's generation on disk, so commits by other writers
+(threads or processes) become visible to the next search without reopening anything. A search
+always sees one committed generation from start to end: a commit in the middle of it is not
+seen half-way.
+
+Writing goes through :meth:`Index.writer`, a context manager that commits on success and
+cancels on error. Only one writer holds an index at a time: a second one waits up to
+``lock_timeout`` seconds, then raises :class:`~searchlib.errors.IndexLocked`. The lock is an OS
+file lock, so a writer that dies releases it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from whoosh import index as windex
+from whoosh.index import EmptyIndexError, LockError
+from whoosh.searching import Searcher
+
+from . import schema as sf
+from .entities import Extractor, default_extractor
+from .errors import (
+    DocumentNotFound,
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    InputError,
+    SearchlibError,
+)
+from .model import ENTITY_KINDS, Article, Entity, IndexReport, IndexStats, SearchResults
+from .query import Filters, make_parser, parse_date_bound, parse_query
+from .search import DocValues, SearchOptions, execute
+
+META_FILE = "searchlib.json"
+INDEX_NAME = "MAIN"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+Status = Literal["indexed", "updated", "unchanged"]
+
+
+def content_hash(article: Article, extractor_name: str = "") -> str:
+    """A digest of everything an article's index entry is built from (not its id or origin).
+
+    The extractor's name is part of it, so a new extractor version re-indexes everything.
+    """
+    payload = json.dumps(
+        [
+            extractor_name,
+            article.title,
+            article.body,
+            article.date.isoformat() if article.date else None,
+            article.source,
+            article.url,
+            list(article.tags),
+            list(article.related),
+            [[e.kind, e.name, e.mentions, list(e.aliases)] for e in article.entities],
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _clean_value(value: str) -> str:
+    return " ".join(value.replace(sf.VALUE_SEPARATOR, " ").split())
+
+
+def to_document(article: Article, digest: str) -> dict[str, Any]:
+    """The Whoosh document for an article."""
+    doc: dict[str, Any] = {
+        sf.ID: article.id,
+        sf.HASH: digest,
+        sf.ORIGIN: article.origin,
+        sf.TITLE: article.title,
+        sf.BODY: article.body,
+        sf.SPELL: sf.spell_text(f"{article.title}\n{article.body}"),
+        sf.TAGS: tuple(article.tags),
+        sf.RELATED: tuple(article.related),
+        sf.ENTITIES: tuple(
+            (e.kind, e.name, e.mentions, tuple(e.aliases)) for e in article.entities
+        ),
+    }
+    if article.date is not None:
+        doc[sf.DATE] = dt.datetime.combine(article.date, dt.time.min)
+        doc[sf.DAY] = article.date.isoformat()
+        doc[sf.DATE_SORT] = article.date.toordinal()
+    if article.source:
+        doc[sf.SOURCE] = article.source
+    if article.url:
+        doc[sf.URL] = article.url
+    values: dict[str, list[str]] = {
+        kind: list(article.entities_of(kind)) for kind in ENTITY_KINDS
+    }
+    values["tag"] = list(article.tags)
+    values["source"] = [article.source] if article.source else []
+    for name, (text_field, facet_field) in sf.FACET_FIELDS.items():
+        cleaned = list(dict.fromkeys(v for v in map(_clean_value, values[name]) if v))
+        if cleaned:
+            joined = sf.VALUE_SEPARATOR.join(cleaned)
+            doc[text_field] = joined
+            doc[facet_field] = joined
+    return doc
+
+
+def from_stored(stored: dict[str, Any]) -> Article:
+    """Rebuild an :class:`Article` from a document's stored fields."""
+    date = stored.get(sf.DATE)
+    return Article(
+        id=stored[sf.ID],
+        title=stored.get(sf.TITLE, ""),
+        body=stored.get(sf.BODY, ""),
+        date=date.date() if isinstance(date, dt.datetime) else None,
+        source=stored.get(sf.SOURCE),
+        url=stored.get(sf.URL),
+        tags=tuple(stored.get(sf.TAGS) or ()),
+        related=tuple(stored.get(sf.RELATED) or ()),
+        entities=tuple(
+            Entity(kind=kind, name=name, mentions=mentions, aliases=tuple(aliases))
+            for kind, name, mentions, aliases in stored.get(sf.ENTITIES) or ()
+        ),
+        origin=stored.get(sf.ORIGIN),
+    )
+
+
+def _as_values(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _as_date(value: dt.date | str | None, *, upper: bool) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_date_bound(value, upper=upper)
+
+
+class IndexWriter:
+    """A batch of changes to an index; use it as a context manager (see :meth:`Index.writer`).
+
+    Changes become visible to searches at :meth:`commit`, all at once; :meth:`cancel` (or an
+    exception inside the ``with`` block) discards them.
+    """
+
+    def __init__(self, index: Index, writer: Any) -> None:
+        self._index = index
+        self._writer = writer
+        self._searcher: Searcher = writer.searcher()
+        self._pending: set[str] = set()
+        self._closed = False
+        self.report = IndexReport()
+        self._counts = {"indexed": 0, "updated": 0, "unchanged": 0}
+
+    def __enter__(self) -> IndexWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._closed:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+    def stored_hash(self, article_id: str) -> str | None:
+        """The content hash stored for ``article_id`` when this batch began, or None if absent."""
+        docnum = self._searcher.document_number(**{sf.ID: article_id})
+        if docnum is None:
+            return None
+        value = self._searcher.stored_fields(docnum).get(sf.HASH)
+        return str(value) if value is not None else ""
+
+    def status(self, article_id: str, digest: str) -> Status:
+        """Whether writing an article with this id and content hash would add, update or skip it."""
+        stored = self.stored_hash(article_id)
+        if stored is None:
+            return "indexed"
+        return "unchanged" if stored == digest else "updated"
+
+    def add(
+        self, article: Article, *, digest: str | None = None, extractor_name: str = ""
+    ) -> Status:
+        """Add ``article``, replacing any article with the same id. Unchanged content is skipped.
+
+        ``digest`` is the article's :func:`content_hash` if the caller already computed it
+        (before entity extraction, as :func:`searchlib.ingest` does).
+        """
+        self._check_open()
+        if not article.id:
+            raise InputError("an article needs a non-empty id")
+        if not article.title and not article.body:
+            raise InputError(f"article {article.id!r} has no title and no body")
+        if article.id in self._pending:
+            raise InputError(f"article id {article.id!r} was already written in this batch")
+        digest = digest or content_hash(article, extractor_name)
+        status = self.status(article.id, digest)
+        if status != "unchanged":
+            doc = to_document(article, digest)
+            if status == "updated":
+                self._writer.update_document(**doc)
+            else:
+                self._writer.add_document(**doc)
+            self._pending.add(article.id)
+        self._counts[status] += 1
+        return status
+
+    def update(
+        self, article: Article, *, digest: str | None = None, extractor_name: str = ""
+    ) -> Status:
+        """Replace an existing article; raises :class:`DocumentNotFound` for an unknown id."""
+        if self.stored_hash(article.id) is None:
+            raise DocumentNotFound(f"no article with id {article.id!r} to update")
+        return self.add(article, digest=digest, extractor_name=extractor_name)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete the articles with these ids; returns how many existed."""
+        self._check_open()
+        deleted = 0
+        for article_id in ids:
+            if self.stored_hash(article_id) is not None:
+                deleted += self._writer.delete_by_term(sf.ID, article_id)
+        return int(deleted)
+
+    def commit(self, *, optimize: bool = False) -> None:
+        """Make every change of this batch visible, atomically (``optimize`` merges segments)."""
+        self._check_open()
+        self._closed = True
+        self._searcher.close()
+        self._writer.commit(optimize=optimize)
+        self._index._changed()
+
+    def cancel(self) -> None:
+        """Discard every change of this batch."""
+        if self._closed:
+            return
+        self._closed = True
+        self._searcher.close()
+        self._writer.cancel()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many articles this batch indexed, updated and skipped as unchanged so far."""
+        return dict(self._counts)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SearchlibError("this writer has already been committed or cancelled")
+
+
+class Index:
+    """A searchlib index in a directory.
+
+    ``Index(path)`` opens an existing index (raising :class:`IndexNotFound` or
+    :class:`IndexCorrupt`); ``Index(path, create=True)`` or :meth:`Index.create` makes it first
+    when it does not exist. The object is safe to share between threads and to keep open for
+    the life of a process; close it with :meth:`close` or a ``with`` block.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        extractor: Extractor | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.extractor: Extractor = extractor if extractor is not None else default_extractor()
+        self._lock = threading.Lock()
+        self._pool: list[tuple[int, Searcher]] = []
+        self._generation = -1
+        self._docvalues = DocValues()
+        self._closed = False
+        self._ix = self._open(create)
+        self._parser = make_parser(self._ix.schema)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], **kwargs: Any) -> Index:
+        """Open the index at ``path``, creating an empty one if there is none."""
+        return cls(path, create=True, **kwargs)
+
+    @staticmethod
+    def exists(path: str | os.PathLike[str]) -> bool:
+        """True if a searchlib index exists at ``path``."""
+        p = Path(path)
+        return (p / META_FILE).is_file() and any(p.glob(f"_{INDEX_NAME}_*.toc"))
+
+    def _open(self, create: bool) -> Any:
+        p = self.path
+        meta = p / META_FILE
+        try:
+            has_index = p.is_dir() and any(p.glob(f"_{INDEX_NAME}_*.toc"))
+        except OSError as exc:
+            raise IndexCorrupt(f"cannot read index at {p}: {exc.strerror}") from None
+        if not has_index:
+            if p.exists() and not p.is_dir():
+                raise IndexCorrupt(f"{p} is a file, not an index directory")
+            if p.is_dir() and any(p.iterdir()) and not meta.exists():
+                if not create:
+                    raise IndexCorrupt(f"{p} is not a searchlib index (it holds other files)")
+                raise IndexCorrupt(f"will not create an index in {p}: the directory is not empty")
+            if not create:
+                raise IndexNotFound(f"no index at {p}")
+            try:
+                p.mkdir(parents=True, exist_ok=True)
+                ix = windex.create_in(str(p), sf.build_schema(), indexname=INDEX_NAME)
+                tmp = meta.with_suffix(".tmp")
+                tmp.write_text(json.dumps({"schema_version": sf.SCHEMA_VERSION}) + "\n")
+                os.replace(tmp, meta)
+            except OSError as exc:
+                raise SearchlibError(f"cannot create index at {p}: {exc.strerror}") from None
+            return ix
+        try:
+            version = json.loads(meta.read_text()).get("schema_version")
+        except (OSError, ValueError, AttributeError):
+            raise IndexCorrupt(
+                f"{p} is not a searchlib index (missing or unreadable {META_FILE})"
+            ) from None
+        if version != sf.SCHEMA_VERSION:
+            raise IndexCorrupt(
+                f"index at {p} has schema version {version}; this searchlib reads version "
+                f"{sf.SCHEMA_VERSION}: rebuild it"
+            )
+        try:
+            ix = windex.open_dir(str(p), indexname=INDEX_NAME)
+        except EmptyIndexError:
+            raise IndexNotFound(f"no index at {p}") from None
+        except Exception as exc:  # a damaged TOC raises struct, pickle or EOF errors
+            raise IndexCorrupt(f"index at {p} is damaged and cannot be opened: {exc}") from None
+        if not sf.is_compatible(ix.schema):
+            raise IndexCorrupt(f"index at {p} was not built by this searchlib: rebuild it")
+        return ix
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """Borrow a Whoosh searcher on the latest committed generation (internal use)."""
+        if self._closed:
+            raise SearchlibError("the index has been closed")
+        try:
+            generation = self._ix.latest_generation()
+        except OSError as exc:
+            raise IndexCorrupt(f"cannot read index at {self.path}: {exc.strerror}") from None
+        found: Searcher | None = None
+        with self._lock:
+            if generation != self._generation:
+                stale, self._pool = self._pool, []
+                for _, old in stale:
+                    old.close()
+                self._generation = generation
+            if self._pool:
+                found = self._pool.pop()[1]
+        if found is None:
+            try:
+                found = self._ix.searcher()
+            except Exception as exc:
+                raise IndexCorrupt(f"index at {self.path} cannot be read: {exc}") from None
+            self._docvalues.retain(
+                {r.segment().segment_id() for r, _ in found.reader().leaf_readers() if r.segment()}
+            )
+        try:
+            yield found
+        finally:
+            with self._lock:
+                if generation == self._generation and not self._closed and len(self._pool) < 16:
+                    self._pool.append((generation, found))
+                    found = None
+            if found is not None:
+                found.close()
+
+    def _changed(self) -> None:
+        with self._lock:
+            self._generation = -1
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        person: str | Sequence[str] | None = None,
+        org: str | Sequence[str] | None = None,
+        location: str | Sequence[str] | None = None,
+        misc: str | Sequence[str] | None = None,
+        tag: str | Sequence[str] | None = None,
+        source: str | Sequence[str] | None = None,
+        date_from: dt.date | str | None = None,
+        date_to: dt.date | str | None = None,
+        sort: Literal["relevance", "date"] = "relevance",
+        limit: int = 10,
+        page: int = 1,
+        facets: Sequence[str] | None = ("person", "org", "location", "tag", "source"),
+        facet_limit: int = 10,
+        histogram: bool = True,
+        interval: Literal["year", "month", "day", "auto"] = "month",
+        fragments: int = 3,
+        fragment_chars: int = 240,
+        relax: bool = True,
+        suggest: bool = True,
+    ) -> SearchResults:
+        """Search the index.
+
+        ``query`` uses the query language described in :mod:`searchlib.query` (words are ANDed;
+        an empty query matches everything). Facet filters (``person``, ``org``, ``location``,
+        ``misc``, ``tag``, ``source``) take one value or several, matched case-insensitively
+        against canonical names; an article must carry all of them. ``date_from``/``date_to``
+        are inclusive. ``sort`` is ``"relevance"`` (BM25F, title boosted) or ``"date"`` (newest
+        first, ties by score). ``facets`` names the facets to count over *all* matches (None or
+        () for none); ``histogram`` counts matches per ``interval``. When no article matches
+        every word, the best partial matches are returned with ``relaxed=True`` (``relax=False``
+        turns that off). Raises :class:`~searchlib.errors.QueryError` for a bad query or option.
+        """
+        if self._closed:
+            raise SearchlibError("the index has been closed")
+        filters = Filters(
+            person=_as_values(person),
+            org=_as_values(org),
+            location=_as_values(location),
+            misc=_as_values(misc),
+            tag=_as_values(tag),
+            source=_as_values(source),
+            date_from=_as_date(date_from, upper=False),
+            date_to=_as_date(date_to, upper=True),
+        )
+        options = SearchOptions(
+            limit=limit,
+            page=page,
+            sort=sort,
+            facets=tuple(facets or ()),
+            facet_limit=facet_limit,
+            histogram=histogram,
+            interval=interval,
+            fragments=fragments,
+            fragment_chars=fragment_chars,
+            relax=relax,
+            suggest=suggest,
+        )
+        options.validate()
+        parsed = parse_query(self._parser, query)
+        with self.searcher() as s:
+            return execute(s, self._parser, parsed, filters, options, self._docvalues)
+
+    def get(self, article_id: str) -> Article:
+        """The article with this id; raises :class:`DocumentNotFound` if there is none."""
+        with self.searcher() as s:
+            docnum = s.document_number(**{sf.ID: article_id})
+            if docnum is None:
+                raise DocumentNotFound(f"no article with id {article_id!r} in {self.path}")
+            return from_stored(s.stored_fields(docnum))
+
+    def __contains__(self, article_id: object) -> bool:
+        with self.searcher() as s:
+            return s.document_number(**{sf.ID: article_id}) is not None
+
+    def count(self) -> int:
+        """The number of articles in the index."""
+        with self.searcher() as s:
+            return int(s.doc_count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def stats(self) -> IndexStats:
+        """Documents, segments, size on disk and the date range, as they are now."""
+        with self.searcher() as s:
+            days: list[str] = []
+            undated = 0
+            segments = 0
+            for sub, _ in s.leaf_searchers():
+                reader = sub.reader()
+                segments += 1
+                table = self._docvalues.for_reader(reader)
+                for doc in range(reader.doc_count_all()):
+                    if reader.is_deleted(doc):
+                        continue
+                    day = table.days[doc]
+                    if day is None:
+                        undated += 1
+                    else:
+                        days.append(day)
+            documents = int(s.doc_count())
+            generation = int(self._ix.latest_generation())
+        if documents == 0:
+            segments = 0
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        return IndexStats(
+            path=str(self.path),
+            documents=documents,
+            segments=segments,
+            size_bytes=size,
+            date_min=dt.date.fromisoformat(min(days)) if days else None,
+            date_max=dt.date.fromisoformat(max(days)) if days else None,
+            undated=undated,
+            generation=generation,
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def writer(self, *, timeout: float | None = None, procs: int = 1) -> IndexWriter:
+        """A batch writer (a context manager: commit on success, cancel on error).
+
+        Waits up to ``timeout`` seconds (default: the index's ``lock_timeout``) for another
+        writer to finish, then raises :class:`IndexLocked`. ``procs`` > 1 indexes with that many
+        processes.
+        """
+        if self._closed:
+            raise SearchlibError("the index has been closed")
+        wait = self.lock_timeout if timeout is None else timeout
+        kwargs: dict[str, Any] = {"timeout": wait, "delay": 0.05}
+        if procs > 1:
+            kwargs.update(procs=procs, multisegment=True)
+        try:
+            w = self._ix.writer(**kwargs)
+        except LockError:
+            raise IndexLocked(
+                f"index at {self.path} is locked by another writer; gave up after {wait:g}s"
+            ) from None
+        except OSError as exc:
+            raise SearchlibError(f"cannot write to index at {self.path}: {exc.strerror}") from None
+        return IndexWriter(self, w)
+
+    def add(
+        self, articles: Article | Iterable[Article], *, timeout: float | None = None
+    ) -> IndexReport:
+        """Add or replace articles in one batch, extracting entities for those that have none."""
+        batch = [articles] if isinstance(articles, Article) else list(articles)
+        return self._write(batch, timeout=timeout, update_only=False)
+
+    def update(
+        self, articles: Article | Iterable[Article], *, timeout: float | None = None
+    ) -> IndexReport:
+        """Replace existing articles; raises :class:`DocumentNotFound` for an unknown id."""
+        batch = [articles] if isinstance(articles, Article) else list(articles)
+        return self._write(batch, timeout=timeout, update_only=True)
+
+    def _write(
+        self, batch: list[Article], *, timeout: float | None, update_only: bool
+    ) -> IndexReport:
+        from dataclasses import replace
+
+        name = self.extractor.name
+        with self.writer(timeout=timeout) as w:
+            for article in batch:
+                digest = content_hash(article, name)
+                if not article.entities and w.status(article.id, digest) != "unchanged":
+                    article = replace(
+                        article, entities=self.extractor.extract(article.title, article.body)
+                    )
+                if update_only:
+                    w.update(article, digest=digest)
+                else:
+                    w.add(article, digest=digest)
+            counts = w.counts
+        return IndexReport(
+            indexed=counts["indexed"], updated=counts["updated"], unchanged=counts["unchanged"]
+        )
+
+    def delete(self, ids: str | Iterable[str], *, timeout: float | None = None) -> int:
+        """Delete articles by id; returns how many were deleted."""
+        with self.writer(timeout=timeout) as w:
+            return w.delete([ids] if isinstance(ids, str) else ids)
+
+    def optimize(self, *, timeout: float | None = None) -> None:
+        """Merge all segments into one (slow on big indexes; searches are faster afterwards)."""
+        self.writer(timeout=timeout).commit(optimize=True)
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the searchers this object holds. Further use raises an error."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, []
+        for _, s in pool:
+            s.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.path)!r})"
+
+
+__all__ = ["Index", "IndexWriter", "content_hash", "from_stored", "to_document"]

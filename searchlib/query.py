@@ -1,0 +1,318 @@
+"""From a user's query string and search options to a Whoosh query.
+
+The query language is Whoosh's, set up for news: words are ANDed by default; ``OR``, ``NOT``,
+``"phrases"``, ``wild*``, fuzzy ``term~`` (``term~2`` for two edits), field scopes
+(``title:``, ``person:``, ``org:``, ``location:``, ``tag:``, ``source:``, ``id:``) and dates
+(``date:2016``, ``date:2016-10``, ``date:2016-10-07``, ``date:[2016-10-01 to 2016-10-31]``, open
+ends ``date:[2016-10-01 to]``). Everything the parser cannot honour exactly is a
+:class:`~searchlib.errors.QueryError`, never a silently different query: an unknown field name, an
+impossible date or a range whose start is after its end. An empty query matches every article
+(to browse by filters and facets).
+
+Syntax is added with Whoosh parser plugins, never by rewriting the query string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.fields import Schema
+from whoosh.qparser import (
+    AndGroup,
+    FieldAliasPlugin,
+    FuzzyTermPlugin,
+    MultifieldParser,
+    Plugin,
+    syntax,
+)
+
+from . import schema as sf
+from .errors import QueryError
+
+#: The longest query string accepted, in characters.
+MAX_QUERY_CHARS = 4096
+
+#: Other names users may type for a field.
+FIELD_ALIASES: dict[str, list[str]] = {
+    "person": ["people", "per"],
+    "org": ["organisation", "organization", "orgs"],
+    "location": ["place", "places", "loc"],
+    "tag": ["tags", "topic"],
+    "source_text": ["source", "outlet"],
+    "title": ["headline"],
+}
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied on top of a query; they narrow the matches but do not score.
+
+    Each facet filter is a sequence of canonical values (matched case-insensitively); an article
+    must carry *every* value given. ``date_from`` and ``date_to`` are inclusive; articles without
+    a date never pass a date filter.
+    """
+
+    person: Sequence[str] = ()
+    org: Sequence[str] = ()
+    location: Sequence[str] = ()
+    misc: Sequence[str] = ()
+    tag: Sequence[str] = ()
+    source: Sequence[str] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def facet_values(self) -> Iterator[tuple[str, str]]:
+        """Every (facet name, value) pair, in a stable order."""
+        for name in sf.FACET_FIELDS:
+            for value in getattr(self, name):
+                yield name, value
+
+    def is_empty(self) -> bool:
+        """True when nothing is filtered."""
+        return self.date_from is None and self.date_to is None and not any(self.facet_values())
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A plain word of the query as the user typed it, and where (for "did you mean")."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A parsed query: the scored Whoosh query plus what search needs to know about it."""
+
+    text: str
+    query: wq.Query
+    words: tuple[QueryWord, ...]
+    match_all: bool
+
+    def relaxed(self) -> wq.Query | None:
+        """The same query with its top-level AND turned into OR, or None if it cannot be relaxed.
+
+        Only a top-level conjunction of two or more positive clauses relaxes; ``NOT`` clauses
+        stay required.
+        """
+        q = self.query
+        if not isinstance(q, wq.And):
+            return None
+        positives = [s for s in q.subqueries if not isinstance(s, wq.Not)]
+        negatives = [s for s in q.subqueries if isinstance(s, wq.Not)]
+        if len(positives) < 2:
+            return None
+        ored: wq.Query = wq.Or(positives)
+        return wq.And([ored, *negatives]) if negatives else ored
+
+    def clauses(self) -> list[wq.Query]:
+        """The positive top-level clauses a relaxed match is counted against."""
+        q = self.query
+        if isinstance(q, wq.And):
+            return [s for s in q.subqueries if not isinstance(s, wq.Not)]
+        return [q]
+
+
+class _StrictFieldsPlugin(Plugin):  # type: ignore[misc]
+    """Rejects ``name:`` scopes that are not searchable fields, instead of searching the text."""
+
+    def __init__(self, allowed: Mapping[str, str]) -> None:
+        self.allowed = set(allowed.values())
+        self.names = sorted(allowed)
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        return [(self.check, 95)]  # after the alias plugin (90), before field assignment (100)
+
+    def check(self, parser: Any, group: Any) -> Any:
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self.check(parser, node)
+            elif isinstance(node, syntax.FieldnameNode):
+                name = node.fieldname
+                if name[:1].isalpha() and name not in self.allowed:
+                    raise QueryError(
+                        f"unknown field '{name}:' (fields: {', '.join(self.names)}); "
+                        f"put the words in quotes to search for them as text"
+                    )
+        return group
+
+
+class _DateRangeNode(syntax.SyntaxNode):  # type: ignore[misc]
+    has_fieldname = True
+    has_boost = True
+
+    def __init__(self, fieldname: str, start: dt.date | None, end: dt.date | None) -> None:
+        self.fieldname = fieldname
+        self.start = start
+        self.end = end
+        self.boost = 1.0
+
+    def r(self) -> str:
+        return f"{self.start}..{self.end}"
+
+    def query(self, parser: Any) -> wq.Query:
+        return date_range_query(self.start, self.end)
+
+
+def parse_date_bound(text: str, *, upper: bool) -> dt.date:
+    """A strict ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first day it covers, or the last
+    (``upper=True``): ``2016`` is 2016-01-01 as a lower bound and 2016-12-31 as an upper one.
+
+    Raises :class:`QueryError` for anything else, or an impossible date.
+    """
+    m = _DATE_RE.match(text.strip())
+    if not m:
+        raise QueryError(f"bad date '{text}' in query: use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = int(m[1]), m[2], m[3]
+    try:
+        if month is None:
+            return dt.date(year, 12, 31) if upper else dt.date(year, 1, 1)
+        if day is None:
+            first = dt.date(year, int(month), 1)
+            if not upper:
+                return first
+            nxt = dt.date(year + (first.month == 12), first.month % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date(year, int(month), int(day))
+    except ValueError:
+        raise QueryError(f"impossible date '{text}' in query") from None
+
+
+class _StrictDatePlugin(Plugin):  # type: ignore[misc]
+    """Parses ``date:`` values strictly as ISO dates; anything else is a QueryError."""
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        return [(self.do_dates, 110)]
+
+    def do_dates(self, parser: Any, group: Any) -> Any:
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.do_dates(parser, node)
+                continue
+            if not node.has_fieldname or node.fieldname != sf.DATE:
+                continue
+            if isinstance(node, syntax.RangeNode):
+                start = parse_date_bound(node.start, upper=False) if node.start else None
+                end = parse_date_bound(node.end, upper=True) if node.end else None
+                if start and node.startexcl:
+                    start = parse_date_bound(node.start, upper=True) + dt.timedelta(days=1)
+                if end and node.endexcl:
+                    end = parse_date_bound(node.end, upper=False) - dt.timedelta(days=1)
+                if start and end and start > end:
+                    raise QueryError(
+                        f"date range [{node.start} to {node.end}] starts after it ends"
+                    )
+                new = _DateRangeNode(sf.DATE, start, end)
+            elif node.has_text:
+                text = node.text
+                new = _DateRangeNode(
+                    sf.DATE, parse_date_bound(text, upper=False), parse_date_bound(text, upper=True)
+                )
+            else:
+                raise QueryError(
+                    "date: takes a date (2016-10-07) or a range ([2016-10 to 2016-12])"
+                )
+            new.startchar, new.endchar = node.startchar, node.endchar
+            group[i] = new
+        return group
+
+
+def date_range_query(start: dt.date | None, end: dt.date | None) -> wq.Query:
+    """A query for articles dated between ``start`` and ``end`` inclusive (either may be open)."""
+    lo = dt.datetime.combine(start, dt.time.min) if start else None
+    hi = dt.datetime.combine(end, dt.time.max) if end else None
+    if lo is None and hi is None:
+        return wq.Every(sf.DATE)
+    return wq.DateRange(sf.DATE, lo, hi)
+
+
+def make_parser(schema: Schema) -> MultifieldParser:
+    """The query parser for an index's schema (reusable and safe to share between threads)."""
+    parser = MultifieldParser(list(sf.DEFAULT_FIELDS), schema, group=AndGroup)
+    parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(_StrictFieldsPlugin(sf.QUERY_FIELDS))
+    parser.add_plugin(_StrictDatePlugin())
+    parser.add_plugin(FuzzyTermPlugin())
+    return parser
+
+
+def _words(q: wq.Query, text: str) -> tuple[QueryWord, ...]:
+    seen: dict[tuple[int, int], QueryWord] = {}
+    for leaf in q.leaves():
+        if type(leaf) is not wq.Term or leaf.fieldname not in sf.DEFAULT_FIELDS:
+            continue
+        start, end = getattr(leaf, "startchar", None), getattr(leaf, "endchar", None)
+        if start is None or end is None or (start, end) in seen:
+            continue
+        seen[(start, end)] = QueryWord(text[start:end], start, end)
+    return tuple(sorted(seen.values(), key=lambda w: w.start))
+
+
+def parse_query(parser: MultifieldParser, text: str) -> ParsedQuery:
+    """Parse a user's query. An empty (or all-blank) query matches every article.
+
+    Raises :class:`QueryError` for queries that are too long, name unknown fields, hold bad
+    dates, or contain nothing searchable (only stop words or operators).
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})"
+        )
+    if "\x00" in text:
+        raise QueryError("query contains a NUL character")
+    if not text.strip():
+        return ParsedQuery(text, wq.Every(), (), True)
+    try:
+        q = parser.parse(text)
+    except QueryError:
+        raise
+    except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
+        raise QueryError(f"cannot parse query {text!r}: {exc}") from None
+    q = q.normalize()
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        raise QueryError(
+            f"nothing to search for in {text!r}: it has only stop words, operators or punctuation"
+        )
+    return ParsedQuery(text, q, _words(q, text), isinstance(q, wq.Every))
+
+
+def filter_query(
+    values: Mapping[str, Sequence[str]],
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> wq.Query | None:
+    """The filter for resolved facet values ({facet field: exact terms}) and a date range.
+
+    Every listed facet term is required. Returns None when nothing is filtered.
+    """
+    if date_from and date_to and date_from > date_to:
+        raise QueryError(f"date_from {date_from} is after date_to {date_to}")
+    parts: list[wq.Query] = [
+        wq.Term(field, term) for field, terms in values.items() for term in terms
+    ]
+    if date_from or date_to:
+        parts.append(date_range_query(date_from, date_to))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "Filters",
+    "ParsedQuery",
+    "QueryWord",
+    "date_range_query",
+    "filter_query",
+    "make_parser",
+    "parse_date_bound",
+    "parse_query",
+]

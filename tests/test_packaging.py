@@ -1,0 +1,74 @@
+"""What the package promises about itself: one Whoosh, typed, seeds bundled, no stray output."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata as md
+from pathlib import Path
+
+import searchlib
+from searchlib.paths import bundled_seeds, default_index_path
+
+PACKAGE = Path(searchlib.__file__).resolve().parent
+WHOOSH_MODULES = {"index.py", "query.py", "search.py", "highlight.py", "schema.py"}
+
+
+def test_exactly_one_whoosh_distribution_is_installed() -> None:
+    names = {d.metadata["Name"].lower() for d in md.distributions()}
+    installed = names & {"whoosh", "whoosh3", "whoosh-reloaded", "wesh"}
+    assert installed == {"whoosh3"}, f"conflicting Whoosh distributions installed: {installed}"
+
+
+def test_package_is_typed() -> None:
+    assert (PACKAGE / "py.typed").exists()
+
+
+def test_seeds_are_bundled() -> None:
+    seeds = bundled_seeds()
+    assert (seeds / "000_8685ec8866dbeeaa.txt").is_file()
+
+
+def test_default_index_path_rules(tmp_path: Path) -> None:
+    assert default_index_path({"SEARCHLIB_INDEX": str(tmp_path / "x")}) == tmp_path / "x"
+    assert default_index_path({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "searchlib" / "index"
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_only_the_index_boundary_imports_whoosh() -> None:
+    for path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            (node.module or "").split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+        }
+        if "whoosh" in imported:
+            assert path.name in WHOOSH_MODULES and path.parent == PACKAGE, f"{path} imports whoosh"
+
+
+def test_library_never_prints() -> None:
+    for path in _modules():
+        if path.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"
+        ]
+        assert not calls, f"{path} calls print()"
+
+
+def test_public_api_has_docstrings() -> None:
+    for name in searchlib.__all__:
+        obj = getattr(searchlib, name)
+        if callable(obj) or isinstance(obj, type):
+            assert getattr(obj, "__doc__", None), f"searchlib.{name} has no docstring"

@@ -1,0 +1,241 @@
+"""Ranking, filters, sorting, paging, facet counts, the histogram, relaxation and suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from conftest import corpus
+
+from searchlib import Article, Index, QueryError, ReadOptions, ingest
+from searchlib.dates import DateOrder
+
+
+def _expected_facets(articles: list[Article]) -> dict[str, Counter[str]]:
+    out: dict[str, Counter[str]] = {
+        k: Counter() for k in ("person", "org", "location", "tag", "source")
+    }
+    for a in articles:
+        for kind in ("person", "org", "location"):
+            out[kind].update(set(a.entities_of(kind)))  # type: ignore[arg-type]
+        out["tag"].update(set(a.tags))
+        if a.source:
+            out["source"][a.source] += 1
+    return out
+
+
+def _facets_of(results: object, limit: int) -> dict[str, Counter[str]]:
+    return {
+        name: Counter({v.value: v.count for v in values})
+        for name, values in results.facets.items()  # type: ignore[attr-defined]
+    }
+
+
+def test_match_all_facets_equal_independent_counts(
+    generated_index: Index, generated: list[Article]
+) -> None:
+    results = generated_index.search("", facet_limit=100)
+    assert results.total == len(generated)
+    assert _facets_of(results, 100) == _expected_facets(generated)
+
+
+def test_query_facets_count_every_match_not_just_the_page(
+    generated_index: Index, generated: list[Article]
+) -> None:
+    matching = [
+        a for a in generated if "ceasefire" in a.body.lower() or "ceasefire" in a.title.lower()
+    ]
+    results = generated_index.search("ceasefire", limit=3, facet_limit=100)
+    assert results.total == len(matching) > 3
+    assert len(results.hits) == 3
+    assert _facets_of(results, 100) == _expected_facets(matching)
+
+
+def test_histogram_equals_independent_month_counts(
+    generated_index: Index, generated: list[Article]
+) -> None:
+    results = generated_index.search("", interval="month")
+    expected = Counter(a.date.strftime("%Y-%m") for a in generated if a.date)
+    got = {b.key: b.count for b in results.histogram}
+    assert {k: v for k, v in got.items() if v} == expected
+    keys = [b.key for b in results.histogram]
+    assert keys == sorted(keys) and keys[0] == min(expected) and keys[-1] == max(expected)
+    for bucket in results.histogram:
+        assert (
+            bucket.start.strftime("%Y-%m") == bucket.key
+            and bucket.end.strftime("%Y-%m") == bucket.key
+        )
+
+
+@pytest.mark.parametrize("interval,fmt", [("year", "%Y"), ("day", "%Y-%m-%d")])
+def test_histogram_other_intervals(
+    generated_index: Index, generated: list[Article], interval: str, fmt: str
+) -> None:
+    results = generated_index.search("", interval=interval)  # type: ignore[arg-type]
+    expected = Counter(a.date.strftime(fmt) for a in generated if a.date)
+    assert {b.key: b.count for b in results.histogram if b.count} == expected
+
+
+def test_filters_narrow_and_combine(generated_index: Index, generated: list[Article]) -> None:
+    expected = [
+        a
+        for a in generated
+        if "Sergey Lavrov" in a.entities_of("person") and "Aleppo" in a.entities_of("location")
+    ]
+    results = generated_index.search("", person="sergey lavrov", location=["ALEPPO"], limit=100)
+    assert results.total == len(expected) > 0
+    assert {h.id for h in results.hits} == {a.id for a in expected}
+    for hit in results.hits:
+        assert "Sergey Lavrov" in hit.people and "Aleppo" in hit.locations
+
+
+def test_source_tag_and_date_filters(generated_index: Index, generated: list[Article]) -> None:
+    lo, hi = dt.date(2016, 1, 1), dt.date(2016, 3, 31)
+    expected = {
+        a.id
+        for a in generated
+        if a.source == "rt" and "Diplomacy" in a.tags and a.date and lo <= a.date <= hi
+    }
+    results = generated_index.search(
+        "", source="rt", tag="Diplomacy", date_from=lo, date_to="2016-03", limit=100
+    )
+    assert {h.id for h in results.hits} == expected
+
+
+def test_unknown_filter_value_matches_nothing(generated_index: Index) -> None:
+    assert generated_index.search("", person="Nobody At All").total == 0
+
+
+def test_sort_by_date_is_exact_and_undated_last(
+    generated_index: Index, generated: list[Article]
+) -> None:
+    results = generated_index.search("council", sort="date", limit=100)
+    dates = [h.date for h in results.hits]
+    dated = [d for d in dates if d]
+    assert dated == sorted(dated, reverse=True)
+    assert all(d is None for d in dates[len(dated) :])
+
+
+def test_date_sort_ties_broken_by_score(tmp_path: object) -> None:
+    day = dt.date(2020, 5, 1)
+    with Index(tmp_path / "ix", create=True) as ix:  # type: ignore[operator]
+        ix.add(
+            [
+                Article(
+                    id="weak", title="Other", body="aid " + "filler words here " * 30, date=day
+                ),
+                Article(id="strong", title="Aid aid", body="aid aid aid", date=day),
+                Article(id="older", title="Aid", body="aid aid aid aid", date=dt.date(2019, 1, 1)),
+            ]
+        )
+        results = ix.search("aid", sort="date")
+    assert [h.id for h in results.hits] == ["strong", "weak", "older"]
+
+
+def test_pagination_is_consistent(generated_index: Index) -> None:
+    everything = generated_index.search("the OR council OR aid", limit=50, facets=None)
+    pages = [
+        generated_index.search("the OR council OR aid", limit=7, page=p, facets=None)
+        for p in (1, 2, 3)
+    ]
+    ids = [h.id for page in pages for h in page.hits]
+    assert ids == [h.id for h in everything.hits[:21]]
+    assert [h.rank for page in pages for h in page.hits] == list(range(1, 22))
+    assert pages[0].pages == -(-everything.total // 7)
+
+
+def test_relevance_scores_descend_and_title_boost(tmp_path: object) -> None:
+    with Index(tmp_path / "ix", create=True) as ix:  # type: ignore[operator]
+        ix.add(
+            [
+                Article(id="body", title="Weather report", body="The convoy reached the city."),
+                Article(
+                    id="title", title="Convoy reaches city", body="It reached the city at dawn."
+                ),
+            ]
+        )
+        results = ix.search("convoy")
+    assert [h.id for h in results.hits] == ["title", "body"]
+    assert results.hits[0].score > results.hits[1].score
+
+
+def test_relaxed_results_rank_more_terms_first(tmp_path: object) -> None:
+    with Index(tmp_path / "ix", create=True) as ix:  # type: ignore[operator]
+        ix.add(
+            [
+                Article(id="two", title="Convoy", body="The convoy brought aid."),
+                Article(id="one", title="Aid aid aid", body="aid aid aid aid aid"),
+                Article(id="none", title="Sport", body="A football match."),
+            ]
+        )
+        strict = ix.search("convoy aid ceasefire", relax=False)
+        relaxed = ix.search("convoy aid ceasefire")
+    assert strict.total == 0 and not strict.relaxed
+    assert relaxed.relaxed and relaxed.total == 2
+    assert [h.id for h in relaxed.hits] == ["two", "one"]
+
+
+def test_relaxation_is_never_used_when_everything_matches(generated_index: Index) -> None:
+    assert not generated_index.search("ceasefire talks").relaxed
+
+
+def test_suggestion_only_when_it_finds_results(seed_index: Index) -> None:
+    assert seed_index.search("Alepo").suggestion == "Aleppo"
+    assert seed_index.search("Lavorv").suggestion == "Lavrov"
+    assert seed_index.search("Aleppo").suggestion is None
+    assert seed_index.search("qqqqzzzz").suggestion is None
+
+
+def test_bad_options_raise_query_error(generated_index: Index) -> None:
+    for kwargs in (
+        {"limit": 0},
+        {"page": 0},
+        {"sort": "alphabetical"},
+        {"facets": ["colour"]},
+        {"interval": "week"},
+        {"date_from": "yesterday"},
+        {"date_from": "2016-02-30"},
+        {"date_from": "2017", "date_to": "2016"},
+    ):
+        with pytest.raises(QueryError):
+            generated_index.search("aid", **kwargs)  # type: ignore[arg-type]
+
+
+def test_fakes_facets_and_histogram_match_independent_counts(tmp_path: object) -> None:
+    """FA-KES (804 articles, 15 outlets): source facet and histogram against the CSV itself."""
+    import csv
+
+    csv_path = corpus("fa-kes", "FA-KES-Dataset.csv")
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    options = ReadOptions(
+        fields={
+            "title": "article_title",
+            "body": "article_content",
+            "date": "date",
+            "source": "source",
+        },
+        date_order=DateOrder.MDY,
+    )
+    with Index(tmp_path / "ix", create=True) as ix:  # type: ignore[operator]
+        report = ingest(ix, [csv_path], options=options)
+        assert report.indexed == len(rows) == 804 and report.failed == 0
+        results = ix.search("", facet_limit=100, facets=["source"])
+        assert {v.value: v.count for v in results.facets["source"]} == Counter(
+            r["source"] for r in rows
+        )
+        months = Counter()
+        for r in rows:
+            m, _d, y = (int(x) for x in r["date"].split("/"))
+            months[f"{y:04d}-{m:02d}"] += 1
+        assert {b.key: b.count for b in results.histogram if b.count} == months
+
+        aleppo = ix.search("aleppo", facets=["source"], facet_limit=100)
+        expected = Counter(
+            r["source"]
+            for r in rows
+            if "aleppo" in (r["article_title"] + " " + r["article_content"]).lower()
+        )
+        assert aleppo.total == sum(expected.values())
+        assert {v.value: v.count for v in aleppo.facets["source"]} == expected
