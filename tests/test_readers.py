@@ -643,7 +643,7 @@ def test_csv_header_without_title_or_body(tmp_path: Path) -> None:
     path = csv_file(tmp_path / "a.csv", [["a", "b", "c"], ["1", "2", "3"]])
     error = one_error(path)
     assert error.reason.startswith(
-        "CSV header has no title or body column (columns: a, b, c); map them with fields="
+        "CSV header has no title or body column (columns: a, b, c); map them with --field title="
     )
 
 

@@ -177,7 +177,8 @@ def _columns(header: list[str], options: ReadOptions) -> dict[str, int] | str:
     if "title" not in columns and "body" not in columns:
         return (
             f"CSV header has no title or body column (columns: {listing}); "
-            'map them with fields={"title": ..., "body": ...}'
+            "map them with --field title=COLUMN --field body=COLUMN "
+            '(fields={"title": ..., "body": ...} in Python)'
         )
     return columns
 

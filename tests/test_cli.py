@@ -1,0 +1,218 @@
+"""The searchlib command, through click's runner and as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEEDS
+
+from searchlib.cli import main
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean per-user data directory and no SEARCHLIB_INDEX."""
+    monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def test_query_builds_the_default_index_from_the_seeds(home: Path) -> None:
+    code, out, err = run("query", "Aleppo Nusra")
+    assert code == 0, err
+    assert "building it from the bundled demo corpus" in err
+    assert "Russia ready to support UN envoy" in out
+    assert "**Aleppo**" in out and "**Nusra**" in out
+    assert "Sergey Lavrov" in out and "Al-Nusra Front" in out and "Idlib" in out
+    assert "2016-10" in out
+    assert (home / "data" / "searchlib" / "index").is_dir()
+    code, _, err = run("query", "Aleppo")
+    assert code == 0 and "building" not in err
+
+
+def test_query_json_is_stable_and_complete(home: Path) -> None:
+    code, out, _ = run("query", "Aleppo Nusra", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {
+        "query",
+        "total",
+        "hits",
+        "facets",
+        "histogram",
+        "relaxed",
+        "suggestion",
+        "elapsed_ms",
+        "page",
+        "pages",
+    }
+    hit = data["hits"][0]
+    assert hit["date"] == "2016-10-07" and hit["tags"] == ["Syria unrest"]
+    assert {"Aleppo", "Nusra"} <= {
+        hit["title_fragment"]["text"][s["start"] : s["end"]] for s in hit["title_fragment"]["spans"]
+    }
+    assert "<mark>Aleppo</mark>" in hit["fragments"][0]["html"] or any(
+        "<mark>" in f["html"] for f in hit["fragments"]
+    )
+    people = {v["value"] for v in data["facets"]["person"]}
+    assert {"Sergey Lavrov", "Bashar Assad"} <= people
+    assert data["histogram"] == [
+        {"key": "2016-10", "start": "2016-10-01", "end": "2016-10-31", "count": 1}
+    ]
+
+
+def test_query_csv_and_jsonl(home: Path) -> None:
+    code, out, _ = run("query", "Aleppo", "--format", "csv")
+    lines = out.strip().splitlines()
+    assert code == 0 and lines[0].startswith("rank,id,score,date,title,source,url")
+    assert len(lines) == 2
+    code, out, _ = run("query", "Aleppo", "--format", "jsonl")
+    assert code == 0 and json.loads(out.strip())["title"].startswith("Russia ready")
+
+
+def test_explicit_missing_index_is_an_error_not_created(tmp_path: Path) -> None:
+    code, _, err = run("query", "x", "--index", str(tmp_path / "nope"))
+    assert code == 1
+    assert err.startswith("Error: no index at") and "Traceback" not in err
+    assert not (tmp_path / "nope").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["query", "date:[2016-13-01 to 2017]"], "impossible date"),
+        (["query", "colour:red"], "unknown field"),
+        (["query", "x", "--since", "yesterday"], "bad date"),
+        (["query", "AND"], "nothing to search for"),
+        (["show", "no-such-id"], "no article with id"),
+    ],
+)
+def test_user_errors_are_one_line(home: Path, args: list[str], message: str) -> None:
+    assert run("stats")[0] == 0  # builds the demo index first
+    code, _out, err = run(*args)
+    assert code == 1
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_index_show_stats_delete(tmp_path: Path) -> None:
+    ix = str(tmp_path / "ix")
+    code, _, err = run("index", str(SEEDS), "--index", ix)
+    assert code == 0 and "indexed 1" in err
+    code, _, err = run("index", str(SEEDS), "--index", ix)
+    assert code == 0 and "unchanged 1" in err
+    code, out, _ = run("show", "000_8685ec8866dbeeaa.txt", "--index", ix)
+    assert code == 0 and "Sergey Lavrov" in out and "Read more" not in out
+    code, out, _ = run("show", "000_8685ec8866dbeeaa.txt", "--index", ix, "--format", "json")
+    assert json.loads(out)["date"] == "2016-10-07"
+    code, out, _ = run("stats", "--index", ix, "--format", "json")
+    stats = json.loads(out)
+    assert stats["documents"] == 1 and stats["date_min"] == stats["date_max"] == "2016-10-07"
+    assert {"segments", "size_bytes"} <= set(stats)
+    code, _, _ = run("delete", "000_8685ec8866dbeeaa.txt", "--index", ix)
+    assert code == 0
+    code, out, _ = run("stats", "--index", ix, "--format", "json")
+    assert json.loads(out)["documents"] == 0
+
+
+def test_index_exit_status_reports_failures(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SEEDS / "000_8685ec8866dbeeaa.txt", docs / "good.txt")
+    (docs / "empty.txt").write_text("")
+    code, _, err = run("index", str(docs), "--index", str(tmp_path / "ix"))
+    assert code == 3
+    assert "failed: empty.txt" in err and "indexed 1" in err and "failed 1" in err
+    code, out, _ = run("index", str(docs), "--index", str(tmp_path / "ix"), "--json")
+    assert code == 3 and json.loads(out)["failed"] == 1
+    code, _, err = run("index", str(tmp_path / "missing"), "--index", str(tmp_path / "ix2"))
+    assert code == 1
+
+
+def test_index_with_field_mapping_and_bad_mapping(tmp_path: Path) -> None:
+    f = tmp_path / "x.csv"
+    f.write_text("headline,text,when\nConvoy arrives,The aid convoy arrived.,10/07/2016\n")
+    code, _, err = run(
+        "index",
+        str(f),
+        "--index",
+        str(tmp_path / "ix"),
+        "--field",
+        "title=headline",
+        "--field",
+        "body=text",
+        "--field",
+        "date=when",
+        "--date-order",
+        "mdy",
+    )
+    assert code == 0, err
+    code, out, _ = run("query", "convoy", "--index", str(tmp_path / "ix"), "--format", "json")
+    assert json.loads(out)["hits"][0]["date"] == "2016-10-07"
+    code, _, err = run("index", str(f), "--index", str(tmp_path / "ix"), "--field", "nonsense")
+    assert code == 2 and "OURS=THEIRS" in err
+
+
+def test_no_color_unless_asked(home: Path) -> None:
+    _, out, _ = run("query", "Aleppo")
+    assert "\x1b[" not in out
+    _, out, _ = run("query", "Aleppo", "--color")
+    assert "\x1b[1;33mAleppo\x1b[0m" in out
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name, command in main.commands.items():
+        assert f"searchlib {name}" in readme, f"command {name!r} is not in the README"
+        for param in command.params:
+            for opt in param.opts:
+                if opt.startswith("--") and opt not in ("--help",):
+                    assert opt in readme, f"option {opt} of {name!r} is not in the README"
+
+
+def _console_script() -> str:
+    found = shutil.which("searchlib", path=str(Path(sys.executable).parent)) or shutil.which(
+        "searchlib"
+    )
+    if not found:
+        pytest.fail("the searchlib console script is not installed")
+    return found
+
+
+def test_installed_console_script_end_to_end(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "HOME": str(tmp_path),
+        "NO_COLOR": "1",
+    }
+    env.pop("SEARCHLIB_INDEX", None)
+    proc = subprocess.run(
+        [_console_script(), "query", "Aleppo Nusra"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Russia ready to support UN envoy" in proc.stdout and "**Nusra**" in proc.stdout
+    bad = subprocess.run(
+        [_console_script(), "query", "x", "--index", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and bad.stderr.startswith("Error:")
