@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from conftest import corpus
 
-from searchlib import Article, Index, QueryError, ReadOptions, ingest
+from searchlib import Article, Index, QueryError, ReadOptions, default_extractor, ingest, read_paths
 from searchlib.dates import DateOrder
 
 
@@ -230,6 +230,20 @@ def test_fakes_facets_and_histogram_match_independent_counts(tmp_path: object) -
             m, _d, y = (int(x) for x in r["date"].split("/"))
             months[f"{y:04d}-{m:02d}"] += 1
         assert {b.key: b.count for b in results.histogram if b.count} == months
+
+        # entity facets against the extractor run directly over the same articles
+        expected_entities: dict[str, Counter[str]] = {
+            k: Counter() for k in ("person", "org", "location")
+        }
+        extractor = default_extractor()
+        for article in read_paths([csv_path], options):
+            assert isinstance(article, Article)
+            for e in {(e.kind, e.name) for e in extractor.extract(article.title, article.body)}:
+                if e[0] in expected_entities:
+                    expected_entities[e[0]][e[1]] += 1
+        everything = ix.search("", facets=list(expected_entities), facet_limit=100_000)
+        for kind, counter in expected_entities.items():
+            assert {v.value: v.count for v in everything.facets[kind]} == counter, kind
 
         aleppo = ix.search("aleppo", facets=["source"], facet_limit=100)
         expected = Counter(
