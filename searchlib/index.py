@@ -160,7 +160,6 @@ class IndexWriter:
         self._searcher: Searcher = writer.searcher()
         self._pending: set[str] = set()
         self._closed = False
-        self.report = IndexReport()
         self._counts = {"indexed": 0, "updated": 0, "unchanged": 0}
 
     def __enter__(self) -> IndexWriter:

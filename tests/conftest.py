@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import Article, Entity, Index
+from searchlib import Article, DateOrder, Entity, Index, ReadOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -27,6 +27,18 @@ def corpus(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"corpus not available: {path}")
     return path
+
+
+#: How FA-KES-Dataset.csv maps onto searchlib's fields (its dates are month first).
+FAKES_OPTIONS = ReadOptions(
+    fields={
+        "title": "article_title",
+        "body": "article_content",
+        "date": "date",
+        "source": "source",
+    },
+    date_order=DateOrder.MDY,
+)
 
 
 PEOPLE = ["Sergey Lavrov", "Angela Merkel", "Bashar Assad", "Staffan de Mistura", "John Kerry"]

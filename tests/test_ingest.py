@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
 
-from conftest import SEEDS, corpus
+from conftest import FAKES_OPTIONS, SEEDS, corpus
 
 from searchlib import Index, ReadOptions, ingest
-from searchlib.dates import DateOrder
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -153,16 +153,7 @@ def test_fakes_seedlike_and_csv(tmp_path: Path) -> None:
         report = ingest(ix, [seedlike])
         assert report.indexed == 804 and report.failed == 0
         assert ix.stats().undated == 0
-        options = ReadOptions(
-            fields={
-                "title": "article_title",
-                "body": "article_content",
-                "date": "date",
-                "source": "source",
-            },
-            date_order=DateOrder.MDY,
-            id_prefix="csv:",
-        )
+        options = dataclasses.replace(FAKES_OPTIONS, id_prefix="csv:")
         report = ingest(ix, [csv_path], options=options)
         assert report.indexed == 804 and report.failed == 0
         assert ix.count() == 1608

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from conftest import FAKES_OPTIONS
 
 from searchlib.dates import DateOrder
 from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
@@ -719,15 +720,7 @@ def test_fakes_seedlike_corpus() -> None:
 
 
 def test_fakes_csv_corpus() -> None:
-    options = ReadOptions(
-        fields={
-            "title": "article_title",
-            "body": "article_content",
-            "date": "date",
-            "source": "source",
-        },
-        date_order=DateOrder.MDY,
-    )
+    options = FAKES_OPTIONS
     found = list(read_paths([corpus("fa-kes/FA-KES-Dataset.csv")], options))
     fakes = articles(found)
     assert len(fakes) == len(found) == 804

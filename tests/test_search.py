@@ -6,10 +6,9 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from conftest import corpus
+from conftest import FAKES_OPTIONS, corpus
 
-from searchlib import Article, Index, QueryError, ReadOptions, default_extractor, ingest, read_paths
-from searchlib.dates import DateOrder
+from searchlib import Article, Index, QueryError, default_extractor, ingest, read_paths
 
 
 def _expected_facets(articles: list[Article]) -> dict[str, Counter[str]]:
@@ -209,15 +208,7 @@ def test_fakes_facets_and_histogram_match_independent_counts(tmp_path: object) -
     csv_path = corpus("fa-kes", "FA-KES-Dataset.csv")
     with open(csv_path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    options = ReadOptions(
-        fields={
-            "title": "article_title",
-            "body": "article_content",
-            "date": "date",
-            "source": "source",
-        },
-        date_order=DateOrder.MDY,
-    )
+    options = FAKES_OPTIONS
     with Index(tmp_path / "ix", create=True) as ix:  # type: ignore[operator]
         report = ingest(ix, [csv_path], options=options)
         assert report.indexed == len(rows) == 804 and report.failed == 0

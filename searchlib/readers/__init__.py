@@ -24,14 +24,14 @@ import datetime as _dt
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from searchlib.dates import DateOrder, parse_date
 from searchlib.errors import InputError
-from searchlib.model import Article, ReadError, ReadEvent
+from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
 
 FORMATS: tuple[str, ...] = ("text", "jsonl", "csv")
 """The input formats readers understand."""
@@ -413,6 +413,21 @@ def _decode(data: bytes) -> tuple[str, str | None]:
         where = f"byte 0x{data[error.start]:02X} on line {line}"
     text, encoding = _fallback_decode(data)
     return text, f"not valid UTF-8 ({where}); read as {encoding}"
+
+
+def _decoded(data: bytes, origin: str) -> Generator[ReadEvent, None, str | None]:
+    """:func:`_decode` for a reader: yields the error or the encoding warning, returns the text.
+
+    Use it as ``text = yield from _decoded(data, origin)``; ``None`` means the file failed.
+    """
+    try:
+        text, note = _decode(data)
+    except InputError as error:
+        yield ReadError(origin, str(error))
+        return None
+    if note:
+        yield ReadWarning(origin, note)
+    return text
 
 
 def _fallback_decode(data: bytes) -> tuple[str, str]:

@@ -34,7 +34,7 @@ from searchlib.readers import (
     ReadOptions,
     Source,
     _build_article,
-    _decode,
+    _decoded,
     _labels,
     _os_reason,
 )
@@ -70,13 +70,9 @@ def read_csv(
         except (OSError, EOFError, zlib.error) as error:
             yield ReadError(origin, f"corrupt gzip data: {error}")
             return
-    try:
-        text, note = _decode(data)
-    except InputError as error:
-        yield ReadError(origin, str(error))
+    text = yield from _decoded(data, origin)
+    if text is None:
         return
-    if note:
-        yield ReadWarning(origin, note)
     _allow_fields_up_to(len(text))
     yield from _read_rows(text, origin, options)
 

@@ -34,8 +34,8 @@ from collections.abc import Iterator
 
 from searchlib.dates import DateOrder, looks_like_date, parse_date
 from searchlib.errors import InputError
-from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
-from searchlib.readers import ReadOptions, Source, _decode, _newlines, _os_reason
+from searchlib.model import Article, ReadError, ReadEvent
+from searchlib.readers import ReadOptions, Source, _decoded, _newlines, _os_reason
 
 _URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)"
 _LINK = re.compile(r"!?\[(?P<text>[^\[\]]*)\]" + _URL)
@@ -168,13 +168,9 @@ def read_text(
     except OSError as error:
         yield ReadError(origin, f"cannot read file: {_os_reason(error)}")
         return
-    try:
-        text, note = _decode(data)
-    except InputError as error:
-        yield ReadError(origin, str(error))
+    text = yield from _decoded(data, origin)
+    if text is None:
         return
-    if note:
-        yield ReadWarning(origin, note)
     try:
         article = parse_text(
             text, id=options.id_prefix + origin, origin=origin, date_order=options.date_order
