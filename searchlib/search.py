@@ -343,13 +343,27 @@ def _relaxed_ranked(
     return scored[:depth]
 
 
-def suggest(
-    searcher: Searcher, parsed: ParsedQuery, parser: Any, mask: wq.Query | None
-) -> str | None:
-    """A corrected query string when some plain word is not in the index, if it finds results.
+#: A word this rare is checked for a likelier spelling when the query matched badly.
+RARE_WORD_DOCS = 3
+#: ... and a correction must be this many times more common than the word itself.
+CORRECTION_ADVANTAGE = 20
 
-    Each unknown word is replaced by the indexed word nearest to it (fewest edits, then most
-    frequent); the suggestion is offered only if the corrected query matches something.
+
+def suggest(
+    searcher: Searcher,
+    parsed: ParsedQuery,
+    parser: Any,
+    mask: wq.Query | None,
+    *,
+    weak: bool,
+) -> str | None:
+    """A corrected query string when some word looks misspelt, if the correction finds results.
+
+    A word is checked when it is not in the index at all, or, when the query matched badly
+    (``weak``: no hits, or only partial ones), when it is very rare (typos get indexed too:
+    Reuters has "govenment"). It is replaced by the nearest indexed word (fewest edits, then
+    most frequent) that is much more common than itself. The suggestion is offered only if the
+    corrected query matches something.
     """
     from whoosh.support.levenshtein import damerau_levenshtein
 
@@ -358,16 +372,18 @@ def suggest(
     changed = False
     for word in reversed(parsed.words):
         tokens = [t.text for t in analyzer(word.text)]
-        if len(tokens) != 1:
+        if len(tokens) != 1 or len(tokens[0]) < 3:
             continue
         term = tokens[0]
-        if searcher.doc_frequency(sf.SPELL, term) > 0 or len(term) < 3:
+        df = searcher.doc_frequency(sf.SPELL, term)
+        if df > 0 and not (weak and df <= RARE_WORD_DOCS):
             continue
         maxdist = 1 if len(term) <= 4 else 2
         candidates = [
-            (damerau_levenshtein(term, c), -searcher.doc_frequency(sf.SPELL, c), c)
+            (damerau_levenshtein(term, c), -cdf, c)
             for c in searcher.reader().terms_within(sf.SPELL, term, maxdist, prefix=1)
             if c != term
+            and (cdf := searcher.doc_frequency(sf.SPELL, c)) >= CORRECTION_ADVANTAGE * df
         ]
         if not candidates:
             continue
@@ -439,7 +455,9 @@ def execute(
         for i, (score, doc) in enumerate(ranked[first:depth])
     )
     suggestion = (
-        suggest(searcher, parsed, parser, mask) if options.suggest and parsed.words else None
+        suggest(searcher, parsed, parser, mask, weak=relaxed or total == 0)
+        if options.suggest and parsed.words
+        else None
     )
     return SearchResults(
         query=parsed.text,

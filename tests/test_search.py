@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from conftest import FAKES_OPTIONS, corpus
@@ -184,6 +185,20 @@ def test_suggestion_only_when_it_finds_results(seed_index: Index) -> None:
     assert seed_index.search("Lavorv").suggestion == "Lavrov"
     assert seed_index.search("Aleppo").suggestion is None
     assert seed_index.search("qqqqzzzz").suggestion is None
+
+
+def test_suggestion_for_a_typo_that_is_itself_indexed(tmp_path: Path) -> None:
+    """Archives contain typos too: a very rare word beside a common neighbour is corrected."""
+    articles = [
+        Article(id=f"g{i}", title=f"Government report {i}", body="The government met.")
+        for i in range(25)
+    ]
+    articles.append(Article(id="typo", title="Govenment notice", body="A govenment typo."))
+    with Index(tmp_path / "ix", create=True) as ix:
+        ix.add(articles)
+        assert ix.search("govenment report").suggestion == "government report"
+        # a rare word that matched fully is left alone
+        assert ix.search("govenment notice").suggestion is None
 
 
 def test_bad_options_raise_query_error(generated_index: Index) -> None:
