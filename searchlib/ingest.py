@@ -55,6 +55,8 @@ def ingest(
     for found in discover([Path(p) for p in paths], options):
         if isinstance(found, ReadError):
             errors.append(found)
+        elif isinstance(found, ReadWarning):
+            warnings.append(found)
         else:
             sources.append(found)
     if on_sources is not None:

@@ -326,12 +326,34 @@ def test_discover_walks_sorted_skips_hidden_and_unknown(tmp_path: Path) -> None:
     for rel in ["b.txt", "a.txt", "sub/c.md", "sub/z.jsonl", ".hidden.txt", ".git/x.txt", "n.json"]:
         write(tmp_path / rel, "T\n\nB")
     found = list(discover([tmp_path]))
-    assert all(isinstance(s, Source) for s in found)
     sources = [s for s in found if isinstance(s, Source)]
+    assert found[-1] == ReadWarning(
+        os.fspath(tmp_path),
+        "skipped 1 file(s) without a known lower-case extension (n.json); "
+        "choose files with --glob (and --format) to read them",
+    )
+    assert len(sources) == len(found) - 1
     assert [s.origin for s in sources] == ["a.txt", "b.txt", "sub/c.md", "sub/z.jsonl"]
     assert [s.format for s in sources] == ["text", "text", "text", "jsonl"]
     assert all(s.root == tmp_path for s in sources)
     assert sources[0].size == 4
+
+
+def test_upper_case_extensions_are_read_when_chosen(tmp_path: Path) -> None:
+    write(tmp_path / "STORY.TXT", "Title\n\nBody")
+    (warning,) = discover([tmp_path])
+    assert isinstance(warning, ReadWarning) and "STORY.TXT" in warning.message
+    (source,) = discover([tmp_path], ReadOptions(glob="*.TXT"))
+    assert isinstance(source, Source) and source.format == "text"
+
+
+def test_a_directory_with_nothing_to_read_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (error,) = discover([tmp_path / "empty"])
+    assert isinstance(error, ReadError) and "no files with a known extension" in error.reason
+    write(tmp_path / "a.txt", "T\n\nB")
+    (error,) = discover([tmp_path], ReadOptions(glob="*.csv"))
+    assert isinstance(error, ReadError) and "no files matching '*.csv'" in error.reason
 
 
 def test_a_file_is_taken_as_given(tmp_path: Path) -> None:
@@ -706,8 +728,12 @@ def test_bbc_raw_corpus() -> None:
         "sport": 511,
         "tech": 401,
     }
-    # Extensions are matched case-insensitively, so by default README.TXT is read too.
-    assert "README.TXT" in {a.id for a in articles(events(root))}
+    # Walking without a glob takes lower-case extensions only: the dataset's README.TXT is
+    # not an article, and the warning names it.
+    default = events(root)
+    assert len(articles(default)) == 2225
+    skipped = [e for e in default if isinstance(e, ReadWarning) and e.origin == str(root)]
+    assert len(skipped) == 1 and "README.TXT" in skipped[0].message
 
 
 def test_fakes_seedlike_corpus() -> None:

@@ -58,7 +58,11 @@ def format_for(path: str | os.PathLike[str]) -> str | None:
     ``.txt``, ``.text`` and ``.md`` are ``"text"``; ``.jsonl``, ``.jsonl.gz``, ``.ndjson`` (and
     ``.ndjson.gz``) are ``"jsonl"``; ``.csv`` and ``.csv.gz`` are ``"csv"``.
     """
-    name = os.path.basename(os.fspath(path)).lower()
+    return _format_of(os.path.basename(os.fspath(path)).lower())
+
+
+def _format_of(name: str) -> str | None:
+    """The format for a file name's extension, compared exactly (callers choose the case)."""
     for suffix, fmt in _EXTENSIONS:
         if name.endswith(suffix) and len(name) > len(suffix):
             return fmt
@@ -159,14 +163,17 @@ class Source:
 def discover(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     options: ReadOptions = ReadOptions(),
-) -> Iterator[Source | ReadError]:
+) -> Iterator[Source | ReadError | ReadWarning]:
     """Find the files to read under ``paths``, in a deterministic order.
 
     A file is taken as given, whatever its name, with its parent directory as root (so its id is
     its name); its format is ``options.format`` or judged by extension, and an unknown one is a
     :class:`ReadError`. A directory is walked recursively in name order with itself as root,
-    keeping the files that match ``options.glob`` (default: every file with a known extension)
-    and skipping hidden entries (``.git``, ``.DS_Store``). Symbolic links are followed, but a
+    keeping the files that match ``options.glob`` (default: every file with a known extension,
+    in lower case, so a dataset's ``README.TXT`` is not taken for an article) and skipping hidden
+    entries (``.git``, ``.DS_Store``). Files the default left out are named in one
+    :class:`ReadWarning` per directory; a directory with nothing to read is a
+    :class:`ReadError`. Symbolic links are followed, but a
     directory reached twice (a symlink loop) is read once. A path that does not exist or cannot
     be read or listed yields a :class:`ReadError`. A single path may be passed instead of a list.
     """
@@ -187,7 +194,21 @@ def discover(
             continue
         if stat.S_ISDIR(info.st_mode):
             seen = {(info.st_dev, info.st_ino)}
-            yield from _walk(path, path, "", options, matcher, seen)
+            skipped: list[str] = []
+            found = 0
+            for item in _walk(path, path, "", options, matcher, seen, skipped):
+                found += 1
+                yield item
+            if skipped:
+                names = ", ".join(skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+                yield ReadWarning(
+                    shown,
+                    f"skipped {len(skipped)} file(s) without a known lower-case extension "
+                    f"({names}); choose files with --glob (and --format) to read them",
+                )
+            elif not found:
+                wanted = f"matching {options.glob!r}" if options.glob else "with a known extension"
+                yield ReadError(shown, f"no files {wanted} in this directory")
         elif stat.S_ISREG(info.st_mode):
             fmt = options.format or format_for(path)
             if fmt is None:
@@ -207,8 +228,12 @@ def _walk(
     options: ReadOptions,
     matcher: Callable[[str, str], bool] | None,
     seen: set[tuple[int, int]],
+    skipped: list[str],
 ) -> Iterator[Source | ReadError]:
-    """Yield the sources under ``directory`` (``prefix`` is its path relative to ``root``)."""
+    """Yield the sources under ``directory`` (``prefix`` is its path relative to ``root``).
+
+    Without a glob, files with no known (lower-case) extension are added to ``skipped``.
+    """
     try:
         with os.scandir(directory) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -227,7 +252,9 @@ def _walk(
                 key = (info.st_dev, info.st_ino)
                 if key not in seen:
                     seen.add(key)
-                    yield from _walk(root, Path(entry.path), rel + "/", options, matcher, seen)
+                    yield from _walk(
+                        root, Path(entry.path), rel + "/", options, matcher, seen, skipped
+                    )
                 continue
             is_file = entry.is_file()
         except OSError as error:
@@ -238,8 +265,9 @@ def _walk(
                 continue
             fmt = options.format or format_for(name)
         else:
-            known = format_for(name)
+            known = _format_of(name)
             if known is None:
+                skipped.append(rel)
                 continue
             fmt = options.format or known
         if not is_file:
@@ -347,10 +375,10 @@ def read_paths(
 ) -> Iterator[ReadEvent]:
     """Read every article under ``paths``: :func:`discover` then :func:`read_source` for each file.
 
-    Errors from finding files are passed through in order with the articles.
+    Errors and warnings from finding files are passed through in order with the articles.
     """
     for found in discover(paths, options):
-        if isinstance(found, ReadError):
+        if isinstance(found, (ReadError, ReadWarning)):
             yield found
         else:
             yield from read_source(found, options)
