@@ -198,6 +198,7 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--strict", is_flag=True, help="Stop at the first input that fails.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Say on stderr each time a batch is committed.")
 @handle_errors
 def index_cmd(
     paths: tuple[Path, ...],
@@ -212,6 +213,7 @@ def index_cmd(
     lock_timeout: float,
     strict: bool,
     as_json: bool,
+    verbose: bool,
 ) -> None:
     """Index articles from files and directories (text, JSON Lines, CSV).
 
@@ -227,13 +229,25 @@ def index_cmd(
     )
     target = index_dir or default_index_path()
     with Index(target, create=True, lock_timeout=lock_timeout) as ix:
-        report = _run_ingest(ix, paths, options, procs=procs, strict=strict, batch_size=batch_size)
+        report = _run_ingest(
+            ix,
+            paths,
+            options,
+            procs=procs,
+            strict=strict,
+            batch_size=batch_size,
+            on_commit=_say_committed if verbose else None,
+        )
     if as_json:
         click.echo(present.to_json(report))
     else:
         click.echo(present.report_text(report), err=True)
     if report.failed:
         sys.exit(EXIT_PARTIAL if report.indexed + report.updated + report.unchanged else EXIT_ERROR)
+
+
+def _say_committed(total: int) -> None:
+    click.echo(f"committed {total} articles", err=True)
 
 
 def _run_ingest(
@@ -298,6 +312,13 @@ def _run_ingest(
     help="Width of the date histogram's bars.",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds before the search returns what it has, marked partial.",
+)
+@click.option(
     "--relax/--no-relax",
     default=True,
     show_default=True,
@@ -321,6 +342,7 @@ def query_cmd(
     sort: str,
     facets: bool,
     interval: str,
+    timeout: float,
     relax: bool,
     fmt: str,
     color: bool | None,
@@ -343,6 +365,7 @@ def query_cmd(
             histogram=facets,
             interval=interval,  # type: ignore[arg-type]
             relax=relax,
+            timeout=timeout,
         )
     if fmt == "json":
         click.echo(present.to_json(results))

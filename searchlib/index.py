@@ -26,8 +26,10 @@ from types import TracebackType
 from typing import Any, Literal
 
 from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
 
 from . import schema as sf
 from .entities import Extractor, default_extractor
@@ -41,9 +43,10 @@ from .errors import (
 )
 from .model import ENTITY_KINDS, Article, Entity, IndexReport, IndexStats, SearchResults
 from .query import Filters, make_parser, parse_date_bound, parse_query
-from .search import DocValues, SearchOptions, execute
+from .search import DEFAULT_TIMEOUT, DocValues, SearchOptions, execute
 
 META_FILE = "searchlib.json"
+CREATE_LOCK = "searchlib_CREATE"
 INDEX_NAME = "MAIN"
 DEFAULT_LOCK_TIMEOUT = 30.0
 
@@ -99,9 +102,7 @@ def to_document(article: Article, digest: str) -> dict[str, Any]:
         doc[sf.SOURCE] = article.source
     if article.url:
         doc[sf.URL] = article.url
-    values: dict[str, list[str]] = {
-        kind: list(article.entities_of(kind)) for kind in ENTITY_KINDS
-    }
+    values: dict[str, list[str]] = {kind: list(article.entities_of(kind)) for kind in ENTITY_KINDS}
     values["tag"] = list(article.tags)
     values["source"] = [article.source] if article.source else []
     for name, (text_field, facet_field) in sf.FACET_FIELDS.items():
@@ -302,31 +303,58 @@ class Index:
         p = Path(path)
         return (p / META_FILE).is_file() and any(p.glob(f"_{INDEX_NAME}_*.toc"))
 
+    def _has_toc(self) -> bool:
+        try:
+            return self.path.is_dir() and any(self.path.glob(f"_{INDEX_NAME}_*.toc"))
+        except OSError as exc:
+            raise IndexCorrupt(f"cannot read index at {self.path}: {exc.strerror}") from None
+
     def _open(self, create: bool) -> Any:
         p = self.path
-        meta = p / META_FILE
-        try:
-            has_index = p.is_dir() and any(p.glob(f"_{INDEX_NAME}_*.toc"))
-        except OSError as exc:
-            raise IndexCorrupt(f"cannot read index at {p}: {exc.strerror}") from None
-        if not has_index:
+        if not self._has_toc():
             if p.exists() and not p.is_dir():
                 raise IndexCorrupt(f"{p} is a file, not an index directory")
-            if p.is_dir() and any(p.iterdir()) and not meta.exists():
-                if not create:
-                    raise IndexCorrupt(f"{p} is not a searchlib index (it holds other files)")
-                raise IndexCorrupt(f"will not create an index in {p}: the directory is not empty")
             if not create:
+                if p.is_dir() and not (p / META_FILE).exists() and any(p.iterdir()):
+                    raise IndexCorrupt(f"{p} is not a searchlib index (it holds other files)")
                 raise IndexNotFound(f"no index at {p}")
+            self._create()
+        return self._open_existing()
+
+    def _create(self) -> None:
+        """Create the index, safely against other processes creating it at the same moment.
+
+        Whoosh's ``create_in`` deletes the files of an index already there, so creation holds a
+        lock and checks again under it. The marker file is written before the Whoosh index, so
+        an interrupted creation is finished by the next one instead of looking foreign.
+        """
+        p = self.path
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            lock = FileStorage(str(p)).lock(CREATE_LOCK)
+            if not try_for(lock.acquire, timeout=self.lock_timeout, delay=0.05):
+                raise IndexLocked(f"index at {p} is being created by another process; gave up")
             try:
-                p.mkdir(parents=True, exist_ok=True)
-                ix = windex.create_in(str(p), sf.build_schema(), indexname=INDEX_NAME)
-                tmp = meta.with_suffix(".tmp")
+                if self._has_toc():
+                    return  # another process created it while we waited
+                meta = p / META_FILE
+                others = [f.name for f in p.iterdir() if f.name not in (META_FILE, CREATE_LOCK)]
+                if others and not meta.exists():
+                    raise IndexCorrupt(
+                        f"will not create an index in {p}: the directory is not empty"
+                    )
+                tmp = p / (META_FILE + ".tmp")
                 tmp.write_text(json.dumps({"schema_version": sf.SCHEMA_VERSION}) + "\n")
                 os.replace(tmp, meta)
-            except OSError as exc:
-                raise SearchlibError(f"cannot create index at {p}: {exc.strerror}") from None
-            return ix
+                windex.create_in(str(p), sf.build_schema(), indexname=INDEX_NAME)
+            finally:
+                lock.release()
+        except OSError as exc:
+            raise SearchlibError(f"cannot create index at {p}: {exc.strerror or exc}") from None
+
+    def _open_existing(self) -> Any:
+        p = self.path
+        meta = p / META_FILE
         try:
             version = json.loads(meta.read_text()).get("schema_version")
         except (OSError, ValueError, AttributeError):
@@ -413,6 +441,7 @@ class Index:
         fragment_chars: int = 240,
         relax: bool = True,
         suggest: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> SearchResults:
         """Search the index.
 
@@ -424,7 +453,9 @@ class Index:
         first, ties by score). ``facets`` names the facets to count over *all* matches (None or
         () for none); ``histogram`` counts matches per ``interval``. When no article matches
         every word, the best partial matches are returned with ``relaxed=True`` (``relax=False``
-        turns that off). Raises :class:`~searchlib.errors.QueryError` for a bad query or option.
+        turns that off). A search that takes longer than ``timeout`` seconds returns what it has
+        found so far with ``partial=True``. Raises :class:`~searchlib.errors.QueryError` for a
+        bad query or option, or a wildcard that stands for too many words.
         """
         if self._closed:
             raise SearchlibError("the index has been closed")
@@ -450,6 +481,7 @@ class Index:
             fragment_chars=fragment_chars,
             relax=relax,
             suggest=suggest,
+            timeout=timeout,
         )
         options.validate()
         parsed = parse_query(self._parser, query)

@@ -38,6 +38,7 @@ def ingest(
     timeout: float | None = None,
     progress: Progress | None = None,
     on_sources: Callable[[int], None] | None = None,
+    on_commit: Callable[[int], None] | None = None,
 ) -> IndexReport:
     """Read every article under ``paths`` into ``index``; returns the counts and the problems.
 
@@ -45,7 +46,8 @@ def ingest(
     :class:`~searchlib.readers.ReadOptions`). Within one run each id may occur once: a repeated
     id is reported as a failure, and the first article with it is kept. ``strict`` stops at the
     first failure (articles read before it are still committed). ``on_sources`` is told how many
-    input files were found, before reading starts.
+    input files were found, before reading starts; ``on_commit`` is told, after each commit, how
+    many articles this run has committed so far.
     """
     started = time.perf_counter()
     options = options or ReadOptions()
@@ -115,11 +117,15 @@ def ingest(
                 if in_batch >= batch_size:
                     writer.commit()
                     writer, in_batch = None, 0
+                    if on_commit is not None:
+                        on_commit(counts["indexed"] + counts["updated"])
             if progress is not None:
                 progress(1)
         if writer is not None:
             if in_batch:
                 writer.commit()
+                if on_commit is not None:
+                    on_commit(counts["indexed"] + counts["updated"])
             else:
                 writer.cancel()  # nothing changed: leave the index's generation alone
             writer = None

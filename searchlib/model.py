@@ -169,7 +169,9 @@ class SearchResults:
     ``total`` counts every matching article, not just this page. ``facets`` and ``histogram``
     count over all matches too. ``relaxed`` is true when no article matched every term, so the
     results are the best partial matches (articles matching more terms first). ``suggestion``
-    is a corrected query that has results, offered when a term is unknown.
+    is a corrected query that has results, offered when a term is unknown. ``partial`` is true
+    when the search ran out of its time budget: ``total``, the facets and the hits then cover
+    only the documents examined in time.
     """
 
     query: str
@@ -184,6 +186,7 @@ class SearchResults:
     relaxed: bool = False
     suggestion: str | None = None
     elapsed_ms: float = 0.0
+    partial: bool = False
 
     @property
     def pages(self) -> int:

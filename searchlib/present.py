@@ -154,6 +154,8 @@ def results_text(results: SearchResults, *, color: bool = False) -> str:
     lines.append(
         style.bold(head) + style.dim(f"  ({results.elapsed_ms:.0f} ms, sorted by {results.sort})")
     )
+    if results.partial:
+        lines.append("The search ran out of time: the results cover only part of the index.")
     if results.relaxed:
         lines.append(
             "No article matches every word; showing the best partial matches (most words first)."

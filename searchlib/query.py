@@ -36,6 +36,10 @@ from .errors import QueryError
 
 #: The longest query string accepted, in characters.
 MAX_QUERY_CHARS = 4096
+#: The most terms (words, words of phrases, wildcards...) a query may hold.
+MAX_QUERY_TERMS = 256
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # read as spaces
 
 #: Other names users may type for a field.
 FIELD_ALIASES: dict[str, list[str]] = {
@@ -256,18 +260,23 @@ def _words(q: wq.Query, text: str) -> tuple[QueryWord, ...]:
     return tuple(sorted(seen.values(), key=lambda w: w.start))
 
 
+def _place(leaf: wq.Query) -> object:
+    start = getattr(leaf, "startchar", None)
+    return (start, getattr(leaf, "endchar", None)) if start is not None else id(leaf)
+
+
 def parse_query(parser: MultifieldParser, text: str) -> ParsedQuery:
     """Parse a user's query. An empty (or all-blank) query matches every article.
 
-    Raises :class:`QueryError` for queries that are too long, name unknown fields, hold bad
-    dates, or contain nothing searchable (only stop words or operators).
+    Control characters are read as spaces. Raises :class:`QueryError` for queries that are too
+    long (:data:`MAX_QUERY_CHARS`) or have too many terms (:data:`MAX_QUERY_TERMS`), name unknown
+    fields, hold bad dates, or contain nothing searchable (only stop words or operators).
     """
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
             f"query is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})"
         )
-    if "\x00" in text:
-        raise QueryError("query contains a NUL character")
+    text = _CONTROL.sub(" ", text)
     if not text.strip():
         return ParsedQuery(text, wq.Every(), (), True)
     try:
@@ -281,6 +290,10 @@ def parse_query(parser: MultifieldParser, text: str) -> ParsedQuery:
         raise QueryError(
             f"nothing to search for in {text!r}: it has only stop words, operators or punctuation"
         )
+    # a word searched in title and body is one term to the user: count places in the text
+    terms = len({_place(leaf) for leaf in q.leaves()})
+    if terms > MAX_QUERY_TERMS:
+        raise QueryError(f"query has {terms} terms; the limit is {MAX_QUERY_TERMS}")
     return ParsedQuery(text, q, _words(q, text), isinstance(q, wq.Every))
 
 
@@ -307,6 +320,7 @@ def filter_query(
 
 __all__ = [
     "MAX_QUERY_CHARS",
+    "MAX_QUERY_TERMS",
     "Filters",
     "ParsedQuery",
     "QueryWord",

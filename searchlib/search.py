@@ -8,7 +8,9 @@ matching documents. Only the hits on the page being shown are loaded and highlig
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import threading
 import time
 from collections import Counter
@@ -16,8 +18,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from whoosh import collectors, sorting
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
 from . import highlight
@@ -40,6 +42,10 @@ DEFAULT_FACET_LIMIT = 10
 MAX_LIMIT = 1000
 #: The deepest result accepted (page * limit).
 MAX_DEPTH = 100_000
+#: A wildcard, fuzzy term or range may stand for at most this many indexed words.
+MAX_EXPANSION = 1000
+#: Seconds a search may take before it returns what it has, flagged as partial.
+DEFAULT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class SearchOptions:
     fragment_chars: int = highlight.DEFAULT_FRAGMENT_CHARS
     relax: bool = True
     suggest: bool = True
+    timeout: float = DEFAULT_TIMEOUT
 
     def validate(self) -> None:
         """Raise :class:`QueryError` for an option outside its range."""
@@ -77,6 +84,8 @@ class SearchOptions:
             raise QueryError("facet_limit must be 1 or more")
         if self.fragments < 0 or self.fragment_chars < 20:
             raise QueryError("fragments must be >= 0 and fragment_chars >= 20")
+        if not self.timeout > 0:
+            raise QueryError(f"timeout must be more than 0 seconds, not {self.timeout}")
 
 
 class _SegmentValues:
@@ -136,14 +145,68 @@ def leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
     return list(searcher.leaf_searchers())
 
 
-def _matched(searcher: Searcher, q: wq.Query) -> list[tuple[Searcher, int, list[int]]]:
-    """Per segment, the local numbers of the documents that match ``q``."""
+class Budget:
+    """A search's time budget; :meth:`spent` turns true, and stays true, once it runs out."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.perf_counter() + seconds
+        self.exceeded = False
+
+    def spent(self) -> bool:
+        """True once the deadline has passed."""
+        if not self.exceeded and time.perf_counter() > self.deadline:
+            self.exceeded = True
+        return self.exceeded
+
+
+class _BudgetCollector(collectors.WrappingCollector):  # type: ignore[misc]
+    """Stops collecting (raising Whoosh's ``TimeLimit``) when the budget runs out.
+
+    Unlike Whoosh's ``TimeLimitCollector`` it starts no timer thread: it looks at the clock
+    every 1,024 matches.
+    """
+
+    def __init__(self, child: Any, budget: Budget) -> None:
+        super().__init__(child)
+        self.budget = budget
+
+    def collect_matches(self) -> None:
+        child = self.child
+        for i, sub_docnum in enumerate(child.matches()):
+            if not i & 1023 and self.budget.spent():
+                raise collectors.TimeLimit
+            child.collect(sub_docnum)
+
+
+def _matched(
+    searcher: Searcher, q: wq.Query, budget: Budget
+) -> list[tuple[Searcher, int, list[int]]]:
+    """Per segment, the local numbers of the documents that match ``q`` (as many as time allows)."""
     out = []
     for sub, offset in leaves(searcher):
-        docs = list(q.docs(sub))
+        docs: list[int] = []
+        for i, doc in enumerate(q.docs(sub)):
+            if not i & 4095 and budget.spent():
+                break
+            docs.append(doc)
         if docs:
             out.append((sub, offset, docs))
+        if budget.exceeded:
+            break
     return out
+
+
+def check_expansion(q: wq.Query, searcher: Searcher) -> None:
+    """Refuse a wildcard, fuzzy term or range that stands for more than MAX_EXPANSION words."""
+    reader = searcher.reader()
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.MultiTerm):
+            count = sum(1 for _ in itertools.islice(leaf._btexts(reader), MAX_EXPANSION + 1))
+            if count > MAX_EXPANSION:
+                raise QueryError(
+                    f"{leaf} matches more than {MAX_EXPANSION:,} different words; "
+                    f"make it more specific"
+                )
 
 
 def _pick_interval(days: Counter[str], requested: str) -> Interval:
@@ -313,15 +376,33 @@ def _score(key: Any) -> float:
     return float(key or 0.0)
 
 
+def _collect(
+    searcher: Searcher,
+    q: wq.Query,
+    mask: wq.Query | None,
+    limit: int | None,
+    sort: SortOrder,
+    budget: Budget,
+) -> list[tuple[float, int]]:
+    """(score, global docnum) of the top ``limit`` matches, in order, within the budget."""
+    collector = _BudgetCollector(
+        searcher.collector(limit=limit, sortedby=_sortedby(sort), filter=mask), budget
+    )
+    with contextlib.suppress(collectors.TimeLimit):
+        searcher.search_with_collector(q, collector)
+    results = collector.results()
+    return [(_score(results.score(i)), results.docnum(i)) for i in range(results.scored_length())]
+
+
 def _ranked(
     searcher: Searcher,
     q: wq.Query,
     mask: wq.Query | None,
     depth: int,
     sort: SortOrder,
+    budget: Budget,
 ) -> list[tuple[float, int]]:
-    results = searcher.search(q, filter=mask, limit=depth, sortedby=_sortedby(sort))
-    return [(_score(results.score(i)), results.docnum(i)) for i in range(min(depth, len(results)))]
+    return _collect(searcher, q, mask, depth, sort, budget)
 
 
 def _relaxed_ranked(
@@ -331,13 +412,13 @@ def _relaxed_ranked(
     mask: wq.Query | None,
     depth: int,
     sort: SortOrder,
+    budget: Budget,
 ) -> list[tuple[float, int]]:
     """Partial matches: more matching clauses first, then score (or date)."""
     coverage: Counter[int] = Counter()
     for clause in parsed.clauses():
         coverage.update(searcher.docs_for_query(clause))
-    results = searcher.search(relaxed, filter=mask, limit=None, sortedby=_sortedby(sort))
-    scored = [(_score(results.score(i)), results.docnum(i)) for i in range(len(results))]
+    scored = _collect(searcher, relaxed, mask, None, sort, budget)
     if sort == "relevance":
         scored.sort(key=lambda sd: (-coverage[sd[1]], -sd[0]))
     return scored[:depth]
@@ -410,29 +491,31 @@ def execute(
     """Run ``parsed`` with ``filters`` on ``searcher`` and assemble the :class:`SearchResults`."""
     started = time.perf_counter()
     options.validate()
+    budget = Budget(options.timeout)
+    check_expansion(parsed.query, searcher)
     mask = filter_query(resolve_filters(searcher, filters), filters.date_from, filters.date_to)
     sort: SortOrder = "date" if parsed.match_all else options.sort
     depth = options.page * options.limit
     q = parsed.query
     full = wq.And([q, mask]) if mask is not None else q
 
-    matched = _matched(searcher, full)
+    matched = _matched(searcher, full, budget)
     total = sum(len(docs) for _, _, docs in matched)
     relaxed = False
-    if total == 0 and options.relax:
+    if total == 0 and options.relax and not budget.exceeded:
         relaxed_q = parsed.relaxed()
         if relaxed_q is not None:
             matched = _matched(
-                searcher, wq.And([relaxed_q, mask]) if mask is not None else relaxed_q
+                searcher, wq.And([relaxed_q, mask]) if mask is not None else relaxed_q, budget
             )
             total = sum(len(docs) for _, _, docs in matched)
             relaxed = total > 0
             if relaxed:
                 q = relaxed_q
     if relaxed:
-        ranked = _relaxed_ranked(searcher, parsed, q, mask, depth, sort)
+        ranked = _relaxed_ranked(searcher, parsed, q, mask, depth, sort, budget)
     elif total:
-        ranked = _ranked(searcher, q, mask, depth, sort)
+        ranked = _ranked(searcher, q, mask, depth, sort, budget)
     else:
         ranked = []
 
@@ -456,7 +539,7 @@ def execute(
     )
     suggestion = (
         suggest(searcher, parsed, parser, mask, weak=relaxed or total == 0)
-        if options.suggest and parsed.words
+        if options.suggest and parsed.words and not budget.spent()
         else None
     )
     return SearchResults(
@@ -472,6 +555,7 @@ def execute(
         relaxed=relaxed,
         suggestion=suggestion,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        partial=budget.exceeded,
     )
 
 

@@ -66,12 +66,19 @@ def test_open_date_range(parser) -> None:  # type: ignore[no-untyped-def]
         ("AND", "nothing to search for"),
         ("the of and", "nothing to search for"),
         ("x" * 5000, "too long"),
-        ("a\x00b", "NUL"),
+        (" OR ".join(f"w{i}" for i in range(300)), "300 terms; the limit is 256"),
     ],
 )
 def test_bad_queries_raise_readable_errors(parser, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QueryError, match=message):
         parse_query(parser, text)
+
+
+def test_control_characters_are_spaces(parser) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        parse_query(parser, "convoy\x00aid\x1b").query == parse_query(parser, "convoy aid ").query
+    )
+    assert parse_query(parser, "\x00\x07").match_all
 
 
 def test_field_aliases(parser) -> None:  # type: ignore[no-untyped-def]
