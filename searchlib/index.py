@@ -485,8 +485,18 @@ class Index:
         )
         options.validate()
         parsed = parse_query(self._parser, query)
-        with self.searcher() as s:
-            return execute(s, self._parser, parsed, filters, options, self._docvalues)
+        try:
+            with self.searcher() as s:
+                return execute(s, self._parser, parsed, filters, options, self._docvalues)
+        except OSError:
+            # A searcher that was opened before a merge may find a file the merge removed;
+            # the next generation has everything, so try once more on it.
+            self._changed()
+        try:
+            with self.searcher() as s:
+                return execute(s, self._parser, parsed, filters, options, self._docvalues)
+        except OSError as exc:
+            raise IndexCorrupt(f"index at {self.path} could not be read: {exc}") from None
 
     def get(self, article_id: str) -> Article:
         """The article with this id; raises :class:`DocumentNotFound` if there is none."""

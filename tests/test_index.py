@@ -201,3 +201,30 @@ def test_closed_index_refuses_use(tmp_path: Path) -> None:
     ix.close()
     with pytest.raises(Exception, match="closed"):
         ix.search("x")
+
+
+def test_search_retries_once_on_a_vanished_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchlib.index as index_module
+
+    real = index_module.execute
+    calls: list[int] = []
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError(2, "No such file or directory", "_MAIN_x.seg")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with Index(tmp_path / "ix", create=True) as ix:
+        ix.add(art(1))
+        monkeypatch.setattr(index_module, "execute", flaky)
+        assert ix.search("convoy").total == 1 and len(calls) == 2
+
+        def broken(*args: object, **kwargs: object) -> object:
+            raise FileNotFoundError(2, "No such file or directory", "_MAIN_x.seg")
+
+        monkeypatch.setattr(index_module, "execute", broken)
+        with pytest.raises(IndexCorrupt, match="could not be read"):
+            ix.search("convoy")
