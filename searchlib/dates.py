@@ -14,6 +14,11 @@ world), ``10/07/2016`` (month first, US outlets), ``7 October 2016``, ``Friday, 
 * A time of day after the date is allowed and ignored; the date is returned as written (no time
   zone conversion).
 
+:func:`check_plausible` is the one place that says whether a valid date is believable as the date
+of an article: readers call it after :func:`parse_date`, and refuse a date more than
+:data:`MAX_FUTURE_DAYS` days after today (``07/10/2916`` is a typo, and one such article would
+stretch every date histogram by centuries). Queries do not call it: searching the future is fine.
+
 :func:`looks_like_date` is the cheap shape check a reader uses to decide whether a line is meant to
 be a date at all, so that ``13/13/2016`` is reported as a bad date rather than read as text.
 """
@@ -27,6 +32,9 @@ from enum import Enum
 from types import MappingProxyType
 
 from searchlib.errors import InputError
+
+MAX_FUTURE_DAYS = 366
+"""How many days after today an article's date may be (see :func:`check_plausible`)."""
 
 
 class DateOrder(str, Enum):
@@ -211,6 +219,29 @@ def parse_date(text: str, *, order: DateOrder | str = DateOrder.DMY) -> _dt.date
     raise InputError(f"unrecognised date {normal!r}; {_EXAMPLES}")
 
 
+def check_plausible(
+    value: _dt.date, *, text: str | None = None, today: _dt.date | None = None
+) -> None:
+    """Refuse a valid date that cannot be an article's: more than a year in the future.
+
+    Raises :class:`~searchlib.errors.InputError` (``implausible date 2916-10-07: more than a year
+    in the future``) when ``value`` is more than :data:`MAX_FUTURE_DAYS` days after ``today``
+    (default: the local date today). ``text``, the date as written, is quoted in the message when
+    it differs from the ISO form. A datetime is judged by its date. Readers call this after
+    :func:`parse_date`.
+    """
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    today = today or _dt.date.today()
+    if (value - today).days <= MAX_FUTURE_DAYS:
+        return
+    shown = value.isoformat()
+    written = " ".join(text.split()) if text is not None else shown
+    if written != shown:
+        shown = f"{_clip(written)!r} ({shown})"
+    raise InputError(f"implausible date {shown}: more than a year in the future")
+
+
 def _numeric_year_last(text: str, match: re.Match[str], order: DateOrder) -> _dt.date:
     year = _full_year(text, match["year"])
     if order is DateOrder.YMD:
@@ -279,4 +310,4 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["DateOrder", "looks_like_date", "parse_date"]
+__all__ = ["MAX_FUTURE_DAYS", "DateOrder", "check_plausible", "looks_like_date", "parse_date"]

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchlib.dates import DateOrder, looks_like_date, parse_date
+from searchlib.dates import (
+    MAX_FUTURE_DAYS,
+    DateOrder,
+    check_plausible,
+    looks_like_date,
+    parse_date,
+)
 from searchlib.errors import InputError, SearchlibError
 
 OCT_7 = dt.date(2016, 10, 7)
@@ -182,3 +188,39 @@ def test_round_trip_every_order(day: dt.date) -> None:
     assert parse_date(f"{day.day}.{day.month}.{day.year}") == day
     assert parse_date(day.strftime("%A, %d %B %Y")) == day
     assert parse_date(day.strftime("%b %d, %Y")) == day
+
+
+# -- plausibility --------------------------------------------------------------------------------
+
+
+def test_a_date_up_to_a_year_ahead_is_plausible() -> None:
+    today = dt.date(2024, 2, 29)
+    for value in (dt.date(1066, 10, 14), today, today + dt.timedelta(days=MAX_FUTURE_DAYS)):
+        check_plausible(value, today=today)
+    check_plausible(dt.datetime(2024, 3, 1, 12, 0), today=today)
+    assert MAX_FUTURE_DAYS == 366
+
+
+def test_a_date_more_than_a_year_ahead_is_refused() -> None:
+    today = dt.date(2024, 2, 29)
+    with pytest.raises(InputError) as caught:
+        check_plausible(today + dt.timedelta(days=MAX_FUTURE_DAYS + 1), today=today)
+    assert str(caught.value) == "implausible date 2025-03-02: more than a year in the future"
+    with pytest.raises(InputError) as caught:
+        check_plausible(dt.date(2916, 10, 7), text="  07/10/2916 ", today=today)
+    assert str(caught.value) == (
+        "implausible date '07/10/2916' (2916-10-07): more than a year in the future"
+    )
+    with pytest.raises(InputError, match=r"^implausible date 9999-12-31: more than a year"):
+        check_plausible(dt.date(9999, 12, 31), text="9999-12-31")
+
+
+def test_plausibility_is_judged_against_today_by_default() -> None:
+    check_plausible(dt.date.today() + dt.timedelta(days=MAX_FUTURE_DAYS))
+    with pytest.raises(InputError):
+        check_plausible(dt.date.today() + dt.timedelta(days=MAX_FUTURE_DAYS + 1))
+
+
+def test_parse_date_itself_accepts_future_dates() -> None:
+    """Queries parse dates too, and may well ask about the future; only readers refuse them."""
+    assert parse_date("07/10/2916") == dt.date(2916, 10, 7)

@@ -12,26 +12,36 @@ import gzip
 import json
 import os
 import pickle
+import re
+import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from conftest import FAKES_OPTIONS
+from hypothesis import given
+from hypothesis import strategies as st
 
+import searchlib.readers
+import searchlib.readers.jsonl
 from searchlib.dates import DateOrder
 from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
 from searchlib.readers import (
     FORMATS,
+    MAX_BODY_CHARS,
+    MAX_FILE_BYTES,
+    MAX_TITLE_CHARS,
     ReadOptions,
     Source,
+    _squash,
     derive_title,
     discover,
     format_for,
     read_paths,
     read_source,
 )
-from searchlib.readers.text import clean_inline, parse_text
+from searchlib.readers.text import _TRENDS, _strip_emphasis, clean_inline, parse_text
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "seeds" / "000_8685ec8866dbeeaa.txt"
@@ -701,6 +711,205 @@ def test_csv_big_field_gz_and_empty(tmp_path: Path) -> None:
     assert one_error(write(tmp_path / "e.csv", "\r\n")).reason == "empty file"
     only_header = list(read_paths([write(tmp_path / "h.csv", "title,body\n")]))
     assert only_header == [ReadWarning("h.csv", "CSV file has a header but no rows")]
+
+
+def test_csv_unclosed_quote_says_how_far_it_runs(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", 'title,body\nA,ok\n"B,never closed\nC,lost\nD,lost\n')
+    first, error = events(path)
+    assert isinstance(first, Article) and first.title == "A"
+    assert error == ReadError(
+        "a.csv",
+        "row has 1 cell but the header has 2; it runs from line 3 to the end of the file "
+        "(line 5): is a closing quote missing?",
+        3,
+    )
+
+
+def test_csv_nul_in_a_late_cell_fails_that_row(tmp_path: Path) -> None:
+    rows = "".join(f"Title {i},Body {i}\n" for i in range(1000))  # past the 8 kB sniffed
+    path = write(tmp_path / "a.csv", f"title,body\n{rows}Bad,a\x00b\nLast,ok\n")
+    found = events(path)
+    assert errors(found) == [
+        ReadError("a.csv", "body contains NUL characters (binary data?)", 1002)
+    ]
+    assert len(articles(found)) == 1001
+
+
+# -- bad input: limits, dates, binary data, pathological text --------------------------------------
+
+
+def test_limits_are_public() -> None:
+    assert (MAX_TITLE_CHARS, MAX_BODY_CHARS, MAX_FILE_BYTES) == (1000, 16_000_000, 64 * 2**20)
+    assert {"MAX_TITLE_CHARS", "MAX_BODY_CHARS", "MAX_FILE_BYTES"} <= set(searchlib.readers.__all__)
+
+
+def test_title_limit_in_every_format(tmp_path: Path) -> None:
+    ok, long = "T" * MAX_TITLE_CHARS, "T" * (MAX_TITLE_CHARS + 1)
+    reason = "title is 1,001 characters long (limit 1,000)"
+    assert one_article(write(tmp_path / "ok.txt", f"{ok}\n\nBody")).title == ok
+    error = one_error(write(tmp_path / "long.txt", f"\n{long}\n\nBody"))
+    assert error == ReadError(
+        "long.txt", f"{reason}; the first line of a text file is its title", 2
+    )
+    # whitespace runs are collapsed first, so this one fits
+    assert one_article(write(tmp_path / "ok.jsonl", json.dumps({"title": ok + " " * 50}) + "\n"))
+    found = events(jsonl(tmp_path / "a.jsonl", {"title": "fine"}, {"title": long}))
+    assert errors(found) == [ReadError("a.jsonl", reason, 2)]
+    path = csv_file(tmp_path / "a.csv", [["title", "body"], [long, "x"], ["fine", "y"]])
+    found = events(path)
+    assert errors(found) == [ReadError("a.csv", reason, 2)] and len(articles(found)) == 1
+
+
+def test_body_limit_in_every_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(searchlib.readers, "MAX_BODY_CHARS", 20)
+    reason = "body is 21 characters long (limit 20)"
+    assert one_article(write(tmp_path / "ok.txt", "T\n\n" + "b" * 20)).body == "b" * 20
+    assert one_error(write(tmp_path / "a.txt", "T\n\n" + "b" * 21)) == ReadError("a.txt", reason)
+    found = events(jsonl(tmp_path / "a.jsonl", {"body": "b" * 21}))
+    assert found == [ReadError("a.jsonl", reason, 1)]
+    found = events(csv_file(tmp_path / "a.csv", [["title", "body"], ["T", "b" * 21]]))
+    assert found == [ReadError("a.csv", reason, 2)]
+
+
+def test_text_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(searchlib.readers, "MAX_FILE_BYTES", 100)
+    assert one_article(write(tmp_path / "ok.txt", "T\n\n" + "b" * 97)).title == "T"  # 100 bytes
+    error = one_error(write(tmp_path / "big.txt", "T\n\n" + "b" * 98))
+    assert error == ReadError("big.txt", "file is 101 bytes long (limit 100 for one article)")
+
+    class NoSize:  # as /proc files and some pipes report: the limit holds while reading too
+        st_size = 0
+
+    monkeypatch.setattr(searchlib.readers.os, "fstat", lambda fd: NoSize())
+    error = one_error(tmp_path / "big.txt")
+    assert error.reason == "file is more than 100 bytes long (limit 100 for one article)"
+
+
+def test_jsonl_line_over_the_size_limit_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searchlib.readers.jsonl, "MAX_FILE_BYTES", 100)
+    big = json.dumps({"title": "big", "body": "b" * 200})
+    path = jsonl(tmp_path / "a.jsonl", {"title": "one"}, big, {"title": "three"}, raw=[big])
+    found = events(path)
+    assert [a.title for a in articles(found)] == ["one", "three"]
+    reason = f"line is {len(big) + 1} bytes long (limit 100 for one record)"
+    assert errors(found) == [ReadError("a.jsonl", reason, 2), ReadError("a.jsonl", reason, 4)]
+
+
+def test_future_dates_fail_in_every_format(tmp_path: Path) -> None:
+    why = "implausible date '07/10/2916' (2916-10-07): more than a year in the future"
+    error = one_error(write(tmp_path / "a.txt", "Title\n\n07/10/2916\n\nBody"))
+    assert error == ReadError("a.txt", why, 3)
+    found = events(jsonl(tmp_path / "a.jsonl", {"title": "T", "date": "07/10/2916"}))
+    assert found == [ReadError("a.jsonl", f"field 'date': {why}", 1)]
+    found = events(csv_file(tmp_path / "a.csv", [["title", "date"], ["T", "07/10/2916"]]))
+    assert found == [ReadError("a.csv", f"field 'date': {why}", 2)]
+    next_year = (dt.date.today() + dt.timedelta(days=300)).isoformat()
+    assert one_article(write(tmp_path / "soon.txt", f"T\n\n{next_year}\n\nB")).date is not None
+
+
+def test_nul_bytes_anywhere_in_a_text_file(tmp_path: Path) -> None:
+    head = "Title\n\n" + "A long paragraph of text.\n" * 400  # past the 8 kB sniffed
+    error = one_error(write(tmp_path / "a.txt", head + "zeros \x00\x00\n"))
+    assert error == ReadError("a.txt", "binary file, not text (contains NUL bytes)", 403)
+
+
+def test_jsonl_nul_escape_and_gzipped_binary(tmp_path: Path) -> None:
+    found = events(jsonl(tmp_path / "a.jsonl", {"title": "T", "body": "a\u0000b"}))
+    assert found == [ReadError("a.jsonl", "body contains NUL characters (binary data?)", 1)]
+    path = write(tmp_path / "b.jsonl.gz", gzip.compress(b"\x89PNG\r\n\x1a\n" + bytes(300)))
+    assert one_error(path).reason == "gzip file holds binary data, not text (PNG image)"
+
+
+def test_jsonl_nesting_never_raises(tmp_path: Path) -> None:
+    deep = 100_000
+    path = jsonl(
+        tmp_path / "a.jsonl",
+        "[" * deep + "]" * deep,
+        '{"a": ' * deep + "1" + "}" * deep,
+        {"title": "shallow junk is fine", "extra": json.loads("[" * 50 + "]" * 50)},
+    )
+    found = events(path)
+    assert errors(found) == [
+        ReadError("a.jsonl", "invalid JSON: nested too deeply", 1),
+        ReadError("a.jsonl", "invalid JSON: nested too deeply", 2),
+    ]
+    assert [a.title for a in articles(found)] == ["shallow junk is fine"]
+
+
+def test_jsonl_messages_name_the_problem(tmp_path: Path) -> None:
+    path = jsonl(tmp_path / "a.jsonl", '{"title": "cut', '{"title": 1,}', raw=['{"a": 1'])
+    assert [e.reason for e in errors(events(path))] == [
+        "invalid JSON: Unterminated string starting at column 11",
+        "invalid JSON: Expecting property name enclosed in double quotes (column 13)",
+        "invalid JSON: Expecting ',' delimiter (column 8)",
+    ]
+
+
+def test_symlink_loop_is_named(tmp_path: Path) -> None:
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    assert one_error(loop).reason == (
+        "cannot access: symbolic link loop (too many levels of symbolic links)"
+    )
+
+
+# The two regular expressions _strip_emphasis replaced; it must do exactly what they did.
+_OLD_EMPHASIS = {
+    "*": re.compile(r"(?<![\w*\\])(\*{1,3})(?![\s*])(.+?)(?<![\s*\\])\1(?![\w*])"),
+    "_": re.compile(r"(?<![\w\\])(_{1,3})(?![\s_])(.+?)(?<![\s_\\])\1(?!\w)"),
+}
+_MARKUP = st.lists(
+    st.sampled_from(["*", "**", "***", "_", "__", " ", "a", "é", "1", "\\", "\n", ".", "\t"]),
+    max_size=24,
+).map("".join)
+
+
+@given(_MARKUP)
+def test_strip_emphasis_matches_the_old_regular_expressions(text: str) -> None:
+    for mark, old in _OLD_EMPHASIS.items():
+        assert _strip_emphasis(text, mark) == old.sub(r"\2", text)
+
+
+@given(
+    st.lists(
+        st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2003", "\x1c", "a", "b"])
+    ).map("".join)
+)
+def test_squash_is_split_and_join(text: str) -> None:
+    assert _squash(text) == " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "*a " * 200_000,  # quadratic before: 80 s for 160 kB
+        "_a " * 200_000,
+        "Trends " + "[a](#)     " * 2_000 + "and text",  # exponential before: 15 links hung
+        "Read more " + "[a](#) ,  " * 2_000 + "and text",
+        "[a](" * 100_000,
+    ],
+    ids=["stars", "underscores", "trends", "read-more", "links"],
+)
+def test_pathological_lines_take_linear_time(line: str) -> None:
+    started = time.perf_counter()
+    article = parse_text(f"Title\n\n{line}\n\nEnd.", id="x")
+    assert article.body.endswith("End.") and not article.tags and not article.related
+    assert time.perf_counter() - started < 5
+
+
+def test_trends_line_with_spaced_links_is_still_tags() -> None:
+    assert _TRENDS.fullmatch("Trends [a](#)     [b](#) ,  [c](#)")
+    article = parse_text("T\n\nTrends [Syria](#)   [Iraq](#)\n\nBody.", id="x")
+    assert article.tags == ("Syria", "Iraq") and article.body == "Body."
+
+
+def test_derived_title_of_a_huge_first_line_is_quick() -> None:
+    started = time.perf_counter()
+    assert derive_title("A. " * 2_000_000 + "Done.") == " ".join(["A."] * 33) + "…"
+    assert derive_title("Mr. Smith went. " * 500_000).startswith("Mr. Smith went")
+    assert time.perf_counter() - started < 5
 
 
 # -- the real corpora ----------------------------------------------------------------------------

@@ -15,12 +15,26 @@ Ids are stable: a text file's id is its path relative to the directory being rea
 (``sport/199.txt``); a JSON Lines or CSV record's id is its own ``id`` when it has one, else
 ``relpath#N`` (N the 1-based line of a JSON Lines file, or the 1-based data row of a CSV file).
 ``ReadOptions.id_prefix`` is prepended to every id.
+
+Limits, the same for every format, so that one bad input fails alone instead of exhausting memory
+or stretching the index (each is a :class:`~searchlib.model.ReadError` naming the size and the
+limit):
+
+* :data:`MAX_TITLE_CHARS`: a title longer than 1,000 characters is refused (a text file that is
+  one 50 MB line is a 52,428,800-character "title");
+* :data:`MAX_BODY_CHARS`: a body longer than 16,000,000 characters is refused;
+* :data:`MAX_FILE_BYTES`: a text-format file (one article) larger than 64 MiB is refused before it
+  is read into memory, and so is a JSON Lines line (one record) longer than that.
+
+A title or body holding NUL characters is refused too, and so is a date that parses but is more
+than a year in the future (:func:`searchlib.dates.check_plausible`).
 """
 
 from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import errno
 import os
 import re
 import stat
@@ -29,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from searchlib.dates import DateOrder, parse_date
+from searchlib.dates import DateOrder, check_plausible, parse_date
 from searchlib.errors import InputError
 from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
 
@@ -38,6 +52,16 @@ FORMATS: tuple[str, ...] = ("text", "jsonl", "csv")
 
 FIELDS: tuple[str, ...] = ("id", "title", "date", "body", "source", "url", "tags")
 """Our field names, the keys of :attr:`ReadOptions.fields`."""
+
+MAX_TITLE_CHARS = 1000
+"""The longest title an article may have, in characters (after whitespace is collapsed)."""
+
+MAX_BODY_CHARS = 16_000_000
+"""The longest body an article may have, in characters."""
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The most bytes read into memory for one article: a whole text-format file, or one JSON Lines
+line. A larger one is refused before it is read."""
 
 _EXTENSIONS: tuple[tuple[str, str], ...] = (
     (".jsonl.gz", "jsonl"),
@@ -214,7 +238,7 @@ def discover(
             if fmt is None:
                 yield ReadError(shown, _unknown_format(path))
             elif not os.access(path, os.R_OK):
-                yield ReadError(shown, "cannot read: permission denied")
+                yield ReadError(shown, "cannot read file: permission denied")
             else:
                 yield Source(path, path.parent, fmt, info.st_size)
         else:
@@ -340,6 +364,9 @@ def _unknown_format(path: Path) -> str:
 
 
 def _os_reason(error: OSError) -> str:
+    """An OS error as a short lower-case reason ("permission denied", "symbolic link loop")."""
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop (too many levels of symbolic links)"
     return (error.strerror or str(error)).lower()
 
 
@@ -402,14 +429,55 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def _binary_reason(head: bytes) -> str | None:
-    """Why the start of a file shows it is binary, or None if it may be text."""
+def _binary_kind(head: bytes) -> str | None:
+    """What the start of a file shows it is ("PNG image", "contains NUL bytes"), or None if text."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
-            return f"binary file, not text ({kind})"
+            return kind
     if b"\x00" in head[:_SNIFF_BYTES]:
-        return "binary file, not text (contains NUL bytes)"
+        return "contains NUL bytes"
     return None
+
+
+def _binary_reason(head: bytes) -> str | None:
+    """Why the start of a file shows it is binary, or None if it may be text."""
+    kind = _binary_kind(head)
+    return f"binary file, not text ({kind})" if kind else None
+
+
+def _read_limited(source: Source) -> bytes:
+    """Read a whole file that holds one article, refusing one over :data:`MAX_FILE_BYTES`.
+
+    The size is checked on the open file before reading, and again while reading (a file can grow,
+    and some report no size). Raises :class:`OSError`, or :class:`InputError` for a file too big.
+    """
+    limit = f"(limit {MAX_FILE_BYTES:,} for one article)"
+    with source.path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"file is {size:,} bytes long {limit}")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"file is more than {MAX_FILE_BYTES:,} bytes long {limit}")
+    return data
+
+
+def _check_text(what: str, value: str, limit: int) -> None:
+    """Refuse a title or body that is too long or holds NUL characters (see the module docs)."""
+    if len(value) > limit:
+        raise InputError(f"{what} is {len(value):,} characters long (limit {limit:,})")
+    if "\x00" in value:
+        raise InputError(f"{what} contains NUL characters (binary data?)")
+
+
+def _check_title(title: str) -> None:
+    """:func:`_check_text` for a title: at most :data:`MAX_TITLE_CHARS`."""
+    _check_text("title", title, MAX_TITLE_CHARS)
+
+
+def _check_body(body: str) -> None:
+    """:func:`_check_text` for a body: at most :data:`MAX_BODY_CHARS`."""
+    _check_text("body", body, MAX_BODY_CHARS)
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:
@@ -466,6 +534,18 @@ def _fallback_decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+_IRREGULAR_SPACE = re.compile(r"\s{2,}|[^\S ]")
+
+
+def _squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends: ``" ".join(text.split())``.
+
+    Done with one regular expression that rewrites only irregular whitespace, so a long line does
+    not become a list of all its words (a 50 MB line has 9 million, and 800 MB of them).
+    """
+    return _IRREGULAR_SPACE.sub(" ", text).strip()
+
+
 def _newlines(text: str) -> str:
     """Normalise CRLF and CR line ends to LF."""
     if "\r" in text:
@@ -512,8 +592,9 @@ def _build_article(
 ) -> Article:
     """Make an article from one record's values (our field name -> value as read).
 
-    Raises :class:`InputError` naming the field for a wrong type or a bad date, and when the
-    record has neither a title nor a body. A record without a title gets one from its body.
+    Raises :class:`InputError` naming the field for a wrong type, a bad or implausible date, a
+    title or body over its limit (see the module docs), and when the record has neither a title
+    nor a body. A record without a title gets one from its body.
     """
     raw_id = values.get("id")
     if raw_id is None or raw_id == "":
@@ -531,8 +612,10 @@ def _build_article(
     body = _string(values, "body", labels)
     if body is not None:
         body = _newlines(body)
+        _check_body(body)
     if title is not None:
-        title = " ".join(title.split())
+        title = _squash(title)
+        _check_title(title)
     elif body is not None:
         title = derive_title(body)
     else:
@@ -544,6 +627,7 @@ def _build_article(
         if raw_date.strip():
             try:
                 date = parse_date(raw_date, order=options.date_order)
+                check_plausible(date, text=raw_date)
             except InputError as error:
                 raise InputError(f"{labels['date']}: {error}") from None
     elif raw_date is not None:
@@ -578,7 +662,7 @@ def _tags(value: object, labels: Mapping[str, str]) -> tuple[str, ...]:
     for item in items:
         if not isinstance(item, str):
             raise InputError(f"{labels['tags']} must hold strings, not {_type_name(item)}")
-        tag = " ".join(item.split())
+        tag = _squash(item)
         if tag:
             tags[tag] = None
     return tuple(tags)
@@ -596,10 +680,13 @@ def derive_title(body: str, limit: int = _TITLE_LIMIT) -> str:
     """A title for an article that has none: the first sentence of the body's first line.
 
     A sentence longer than ``limit`` characters is cut at a word boundary and ends with "…". This
-    is how records without a title (e.g. Reuters ``UNPROC`` items) get one.
+    is how records without a title (e.g. Reuters ``UNPROC`` items) get one. The time taken does not
+    depend on the body's length beyond one pass over its first line.
     """
-    first = " ".join(body.strip().split("\n", 1)[0].split())
+    first = _squash(body.lstrip().split("\n", 1)[0])
     for match in _SENTENCE_END.finditer(first):
+        if match.start() > limit + 1:
+            break  # any later sentence end is cut at ``limit`` too, exactly as ``first`` is
         head = first[: match.start()]
         if len(head) >= 3 and not _ABBREVIATION.search(head):
             first = head[:-1] if head.endswith(".") else head
@@ -616,6 +703,9 @@ def derive_title(body: str, limit: int = _TITLE_LIMIT) -> str:
 __all__ = [
     "FIELDS",
     "FORMATS",
+    "MAX_BODY_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_TITLE_CHARS",
     "DateOrder",
     "ReadOptions",
     "Source",

@@ -9,8 +9,9 @@ Fields that are not mapped are looked up by column name, case-insensitively: ``i
 (comma-separated). A mapped column missing from the header, or a header with neither a title nor a
 body column, is one :class:`ReadError` for the file. A row with the wrong number of cells is an
 error for that row (numbered by its first CSV line) and reading goes on. Quoted cells may span
-lines. Record rules (derived titles, dates, ids ``relpath#N`` with N the 1-based data row) are
-those of :mod:`searchlib.readers.jsonl`.
+lines; a quote that is never closed makes the rest of the file one row, and its error says so.
+Record rules (derived titles, dates and their plausibility, size limits, ids ``relpath#N`` with N
+the 1-based data row) are those of :mod:`searchlib.readers.jsonl`.
 
 The file is decoded as a whole with the text reader's fallback (UTF-8, else cp1252 or Latin-1 after
 a :class:`ReadWarning`). Because articles can be long, reading a CSV file raises the process-wide
@@ -85,7 +86,8 @@ def _allow_fields_up_to(size: int) -> None:
 
 
 def _read_rows(text: str, origin: str, options: ReadOptions) -> Iterator[ReadEvent]:
-    reader = _csv.reader(io.StringIO(text, newline=""))
+    stream = io.StringIO(text, newline="")
+    reader = _csv.reader(stream)
     header: list[str] | None = None
     while header is None:
         try:
@@ -124,7 +126,15 @@ def _read_rows(text: str, origin: str, options: ReadOptions) -> Iterator[ReadEve
             continue
         data_row += 1
         if len(row) != width:
-            yield ReadError(origin, f"row has {len(row)} cells but the header has {width}", start)
+            cells = f"{len(row)} cell" + ("" if len(row) == 1 else "s")
+            reason = f"row has {cells} but the header has {width}"
+            end = reader.line_num
+            if end > start and stream.tell() == len(text):
+                reason += (
+                    f"; it runs from line {start} to the end of the file (line {end}): "
+                    "is a closing quote missing?"
+                )
+            yield ReadError(origin, reason, start)
             continue
         values = {name: row[index] for name, index in columns.items()}
         try:

@@ -13,26 +13,34 @@ and ``tags`` are read under those keys unless :attr:`ReadOptions.fields` maps th
   ``null`` means undated; a date that cannot be parsed is an error for that line.
 * ``tags``: a list of strings or one comma-separated string.
 
-Blank lines are skipped. A line that is not valid JSON, not an object, or has a field of the wrong
-type is a :class:`ReadError` for that line, and reading goes on. Gzipped files (detected by their
-magic number, whatever the name) are decompressed as a stream; corrupt gzip data ends the file
-with an error, keeping the articles read before it. Lines should be UTF-8; one that is not is read
-as cp1252 (or Latin-1), with one :class:`ReadWarning` per file at the first such line.
+Blank lines are skipped. A line that is not valid JSON (truncated, say), is nested too deeply for
+the parser, is not an object, has a field of the wrong type, a bad or implausible date, or a title
+or body over its limit (:data:`~searchlib.readers.MAX_TITLE_CHARS`,
+:data:`~searchlib.readers.MAX_BODY_CHARS`) is a :class:`ReadError` for that line, and reading goes
+on. A line longer than :data:`~searchlib.readers.MAX_FILE_BYTES` is an error too, and is skipped
+without being held in memory. Gzipped files (detected by their magic number, whatever the name) are
+decompressed as a stream; one that holds binary data is one error for the file, and corrupt gzip
+data ends the file with an error, keeping the articles read before it. Lines should be UTF-8; one
+that is not is read as cp1252 (or Latin-1), with one :class:`ReadWarning` per file at the first
+such line.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from searchlib.errors import InputError
 from searchlib.model import ReadError, ReadEvent, ReadWarning
 from searchlib.readers import (
     FIELDS,
+    MAX_FILE_BYTES,
     ReadOptions,
     Source,
+    _binary_kind,
     _binary_reason,
     _build_article,
     _fallback_decode,
@@ -68,12 +76,43 @@ def read_jsonl(
             if reason:
                 yield ReadError(origin, reason)
                 return
-        stream: Iterable[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        stream: io.BufferedIOBase = raw
+        if compressed:
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+            try:
+                kind = _binary_kind(stream.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+            except (OSError, EOFError, zlib.error) as error:
+                yield ReadError(origin, f"corrupt gzip data: {error}")
+                return
+            if kind:
+                yield ReadError(origin, f"gzip file holds binary data, not text ({kind})")
+                return
         yield from _read_lines(stream, origin, compressed, options)
 
 
+def _bounded_lines(stream: io.BufferedIOBase) -> Iterator[bytes | int]:
+    """Yield the lines of ``stream``; for one longer than :data:`MAX_FILE_BYTES`, its length.
+
+    A line that is too long is skipped in chunks, so it is never held in memory whole.
+    """
+    while True:
+        line = stream.readline(MAX_FILE_BYTES + 1)
+        if not line:
+            return
+        if len(line) <= MAX_FILE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while not line.endswith(b"\n"):
+            line = stream.readline(1 << 20)
+            if not line:
+                break
+            size += len(line)
+        yield size
+
+
 def _read_lines(
-    stream: Iterable[bytes], origin: str, compressed: bool, options: ReadOptions
+    stream: io.BufferedIOBase, origin: str, compressed: bool, options: ReadOptions
 ) -> Iterator[ReadEvent]:
     keys = [(name, options.fields.get(name, name)) for name in FIELDS]
     labels = _labels(options)
@@ -81,7 +120,7 @@ def _read_lines(
     lineno = 0
     seen_any = False
     fallbacks: set[str] = set()
-    lines = iter(stream)
+    lines = _bounded_lines(stream)
     while True:
         try:
             raw_line = next(lines)
@@ -92,21 +131,29 @@ def _read_lines(
             yield ReadError(origin, f"{what}: {error}", lineno + 1)
             return
         lineno += 1
+        if isinstance(raw_line, int):
+            seen_any = True
+            reason = f"line is {raw_line:,} bytes long (limit {MAX_FILE_BYTES:,} for one record)"
+            yield ReadError(origin, reason, lineno)
+            continue
         if not raw_line.strip():
             continue
         seen_any = True
+        raw_line = raw_line.rstrip(b"\r\n")  # so a truncated line reads as "unterminated"
         try:
-            record = json.loads(raw_line)
-        except UnicodeDecodeError:
-            text, encoding = _fallback_decode(raw_line)
-            if encoding not in fallbacks:  # once per file, at the first such line
-                fallbacks.add(encoding)
-                yield ReadWarning(origin, f"not valid UTF-8; read as {encoding}", lineno)
             try:
+                record = json.loads(raw_line)
+            except UnicodeDecodeError:
+                text, encoding = _fallback_decode(raw_line)
+                if encoding not in fallbacks:  # once per file, at the first such line
+                    fallbacks.add(encoding)
+                    yield ReadWarning(origin, f"not valid UTF-8; read as {encoding}", lineno)
                 record = json.loads(text)
-            except ValueError as error:
-                yield ReadError(origin, _json_reason(error), lineno)
-                continue
+        except RecursionError:
+            # The parser recurses once per level of nesting: [[[[...]]]] 100,000 deep cannot be
+            # read, and must not end the run.
+            yield ReadError(origin, "invalid JSON: nested too deeply", lineno)
+            continue
         except ValueError as error:
             yield ReadError(origin, _json_reason(error), lineno)
             continue
@@ -129,7 +176,10 @@ def _read_lines(
 
 
 def _json_reason(error: ValueError) -> str:
+    """A parse error as a reason: ``invalid JSON: Unterminated string starting at column 18``."""
     if isinstance(error, json.JSONDecodeError):
+        if error.msg.endswith(" at"):
+            return f"invalid JSON: {error.msg} column {error.colno}"
         return f"invalid JSON: {error.msg} (column {error.colno})"
     return f"invalid JSON: {error}"
 

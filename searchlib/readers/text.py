@@ -17,36 +17,69 @@ The layout (see ``DESIGN.md`` and ``seeds/``)::
     A paragraph with an [interview](#) link and *"emphasis"*.
 
 * The title is the first non-blank line. A file whose first line is a date has no title: an error.
+  So is a title over :data:`~searchlib.readers.MAX_TITLE_CHARS` characters (a file that is one
+  long line).
 * The next non-blank line is the date when it looks like one
   (:func:`~searchlib.dates.looks_like_date`); an impossible date is an error naming it, never a
-  silent day/month swap. Otherwise (BBC layout) the article has no date and that line starts
-  the body.
+  silent day/month swap, and so is a date more than a year in the future
+  (:func:`~searchlib.dates.check_plausible`). Otherwise (BBC layout) the article has no date and
+  that line starts the body.
 * Paragraphs are separated by blank lines; the lines of a paragraph are joined with a space and
   runs of whitespace collapsed; the body is the paragraphs joined with ``"\\n\\n"``.
 * Links ``[text](target)`` become ``text``; emphasis ``*x*``, ``**x**``, ``_x_`` loses its marks.
   Square brackets not followed by ``(...)`` are the author's and are kept.
+* A file over :data:`~searchlib.readers.MAX_FILE_BYTES` is refused before it is read, a body over
+  :data:`~searchlib.readers.MAX_BODY_CHARS` characters is refused, and a NUL byte anywhere makes
+  the file binary, not text (reported at its line).
+
+Every step takes time proportional to the length of the file, whatever it holds.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
-from searchlib.dates import DateOrder, looks_like_date, parse_date
+from searchlib.dates import DateOrder, check_plausible, looks_like_date, parse_date
 from searchlib.errors import InputError
 from searchlib.model import Article, ReadError, ReadEvent
-from searchlib.readers import ReadOptions, Source, _decoded, _newlines, _os_reason
+from searchlib.readers import (
+    MAX_TITLE_CHARS,
+    ReadOptions,
+    Source,
+    _check_body,
+    _decoded,
+    _newlines,
+    _os_reason,
+    _read_limited,
+    _squash,
+)
 
 _URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)"
 _LINK = re.compile(r"!?\[(?P<text>[^\[\]]*)\]" + _URL)
 _LINK_SHAPE = r"!?\[[^\[\]]*\]" + _URL
-_LINK_LIST = rf"{_LINK_SHAPE}(?:\s*[,;|·•]?\s*{_LINK_SHAPE})*"
+# One way only to split the space between links ("\s*[,;|·•]?\s*" could split a run of spaces
+# in many ways, and backtracked exponentially on a long line of links that did not match).
+_LINK_LIST = rf"{_LINK_SHAPE}(?:\s*(?:[,;|·•]\s*)?{_LINK_SHAPE})*"
 _TRENDS = re.compile(rf"trends:?\s+{_LINK_LIST}", re.IGNORECASE)
 _READ_MORE = re.compile(rf"read\s+more:?\s+{_LINK_LIST}", re.IGNORECASE)
-# Emphasis: the opening mark is not preceded by a word character and is followed by a non-space;
-# the closing mark mirrors it. So "5 * 3", "2*3*4" and snake_case stay as they are.
-_STARS = re.compile(r"(?<![\w*\\])(\*{1,3})(?![\s*])(.+?)(?<![\s*\\])\1(?![\w*])")
-_UNDERSCORES = re.compile(r"(?<![\w\\])(_{1,3})(?![\s_])(.+?)(?<![\s_\\])\1(?!\w)")
+# Emphasis: the opening mark (a run of one to three marks) is not preceded by a word character,
+# the mark or a backslash, and is followed by a non-space; the closing mark, a run of as many
+# marks, is preceded by a non-space that is not the mark or a backslash, and is not followed by a
+# word character or the mark. So "5 * 3", "2*3*4" and snake_case stay as they are. The pairing is
+# done by _strip_emphasis in O(n log n) time: the single regular expression it replaces,
+# (?<![\w*\\])(\*{1,3})(?![\s*])(.+?)(?<![\s*\\])\1(?![\w*]), took quadratic time on a
+# line with many unclosed marks ("*a *a *a ...": 80 s for 160 kB).
+_OPENERS = {
+    "*": re.compile(r"(?<![\w*\\])\*{1,3}(?![\s*])"),
+    "_": re.compile(r"(?<![\w\\])_{1,3}(?![\s_])"),
+}
+_NEWLINE = re.compile("\n")
+_CLOSERS = {
+    "*": re.compile(r"(?<![\s*\\])\*{1,3}(?![\w*])"),
+    "_": re.compile(r"(?<![\s_\\])_{1,3}(?!\w)"),
+}
 
 
 class _TextError(InputError):
@@ -65,16 +98,53 @@ def clean_inline(text: str) -> str:
     (``5 * 3``) are kept. Whitespace runs are collapsed to one space.
     """
     if "[" in text:
-        text = _LINK.sub(lambda m: " ".join(m["text"].split()), text)
+        text = _LINK.sub(lambda m: _squash(m["text"]), text)
     for _ in range(3):  # nested emphasis such as **_x_**
         before = text
         if "*" in text:
-            text = _STARS.sub(r"\2", text)
+            text = _strip_emphasis(text, "*")
         if "_" in text:
-            text = _UNDERSCORES.sub(r"\2", text)
+            text = _strip_emphasis(text, "_")
         if text == before:
             break
-    return " ".join(text.split())
+    return _squash(text)
+
+
+def _strip_emphasis(text: str, mark: str) -> str:
+    """Remove one level of ``mark`` emphasis (``*x*``, ``**x**``, ``___x___``) from ``text``.
+
+    Scanning left to right, an opening run is paired with the nearest closing run of the same
+    length after it on the same line (see :data:`_OPENERS` and :data:`_CLOSERS`), and both are
+    dropped; scanning resumes after the closing run. An opening run without a partner is kept.
+    Runs are found by two linear scans and paired by binary search, so the time is
+    O(n log n) whatever the text.
+    """
+    closers: dict[int, list[int]] = {1: [], 2: [], 3: []}
+    for match in _CLOSERS[mark].finditer(text):
+        closers[match.end() - match.start()].append(match.start())
+    if not any(closers.values()):
+        return text
+    newlines = [m.start() for m in _NEWLINE.finditer(text)] if "\n" in text else []
+    out: list[str] = []
+    done = 0  # text[:done] is copied or dropped already
+    for match in _OPENERS[mark].finditer(text):
+        start, end = match.span()
+        if start < done:
+            continue
+        ends = closers[end - start]
+        k = bisect_left(ends, end + 1)  # at least one character of content
+        if k == len(ends):
+            continue
+        close = ends[k]
+        if newlines and bisect_right(newlines, start) != bisect_right(newlines, close):
+            continue  # emphasis does not cross a line end
+        out.append(text[done:start])
+        out.append(text[end:close])
+        done = close + (end - start)
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _link_texts(line: str) -> list[str]:
@@ -91,10 +161,14 @@ def parse_text(
     """Parse one article in the seed plain-text format (see the module docs).
 
     ``text`` may use any line ends and start with a BOM. Raises
-    :class:`~searchlib.errors.InputError` for an empty text, a missing title or a bad date; its
-    ``line`` attribute, when present, is the 1-based line at fault.
+    :class:`~searchlib.errors.InputError` for an empty text, a missing or too long title, a bad
+    or implausible date, a body over its limit or NUL characters; its ``line`` attribute, when
+    present, is the 1-based line at fault.
     """
     lines = _newlines(text.lstrip("\ufeff")).split("\n")
+    if "\x00" in text:
+        at = next(n for n, line in enumerate(lines, 1) if "\x00" in line)
+        raise _TextError("binary file, not text (contains NUL bytes)", at)
     count = len(lines)
     i = 0
     while i < count and not lines[i].strip():
@@ -107,6 +181,12 @@ def parse_text(
     title = clean_inline(first)
     if not title:
         raise _TextError("no title: the first line has no text", i + 1)
+    if len(title) > MAX_TITLE_CHARS:
+        raise _TextError(
+            f"title is {len(title):,} characters long (limit {MAX_TITLE_CHARS:,}); "
+            "the first line of a text file is its title",
+            i + 1,
+        )
 
     i += 1
     while i < count and not lines[i].strip():
@@ -115,6 +195,7 @@ def parse_text(
     if i < count and looks_like_date(lines[i]):
         try:
             date = parse_date(lines[i], order=date_order)
+            check_plausible(date, text=lines[i])
         except InputError as error:
             raise _TextError(str(error), i + 1) from None
         i += 1
@@ -140,11 +221,16 @@ def parse_text(
         current.append(stripped)
     if current:
         paragraphs.append(clean_inline(" ".join(current)))
+    body = "\n\n".join(p for p in paragraphs if p)
+    try:
+        _check_body(body)
+    except InputError as error:
+        raise _TextError(str(error)) from None
 
     return Article(
         id=id,
         title=title,
-        body="\n\n".join(p for p in paragraphs if p),
+        body=body,
         date=date,
         tags=tuple(tags),
         related=tuple(related),
@@ -159,14 +245,18 @@ def read_text(
     """Read one seed-format text file: yield its article, or a :class:`ReadError` for the file.
 
     A file that is not valid UTF-8 is read as cp1252 (or Latin-1) after a :class:`ReadWarning`
-    naming the encoding. Empty, whitespace-only and binary files are errors. The id is
+    naming the encoding. Empty, whitespace-only and binary files are errors, and so is a file over
+    :data:`~searchlib.readers.MAX_FILE_BYTES` (not read into memory). The id is
     ``options.id_prefix`` plus the path relative to the source's root.
     """
     origin = source.origin
     try:
-        data = source.path.read_bytes()
+        data = _read_limited(source)
     except OSError as error:
         yield ReadError(origin, f"cannot read file: {_os_reason(error)}")
+        return
+    except InputError as error:
+        yield ReadError(origin, str(error))
         return
     text = yield from _decoded(data, origin)
     if text is None:
