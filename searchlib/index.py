@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +29,7 @@ from typing import Any, Literal
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
@@ -146,6 +148,49 @@ def _as_date(value: dt.date | str | None, *, upper: bool) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return parse_date_bound(value, upper=upper)
+
+
+def _subwriter_main(*args: Any) -> None:
+    """Body of a worker process of a multi-process writer: Whoosh's sub-writer, plus a watchdog.
+
+    A forked worker shares its parent's file lock. If the parent is killed, Whoosh's worker
+    would wait for work forever and keep the index locked; the watchdog ends it instead.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def watch() -> None:
+            parent.join()  # returns when the parent process has gone
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    SubWriterTask(*args).run()  # the worker loop, run in this process
+
+
+class _MpWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multi-process writer whose workers die with the writing process."""
+
+    def _new_task(self) -> Any:
+        args = (
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        task = multiprocessing.Process(target=_subwriter_main, args=args, daemon=True)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        # Whoosh's cancel cannot reach workers waiting for work; they would wait forever.
+        for task in self.tasks:
+            task.terminate()
+        for task in self.tasks:
+            task.join()
+        MpWriter.cancel(self)
 
 
 class IndexWriter:
@@ -564,11 +609,11 @@ class Index:
         if self._closed:
             raise SearchlibError("the index has been closed")
         wait = self.lock_timeout if timeout is None else timeout
-        kwargs: dict[str, Any] = {"timeout": wait, "delay": 0.05}
-        if procs > 1:
-            kwargs.update(procs=procs, multisegment=True)
         try:
-            w = self._ix.writer(**kwargs)
+            if procs > 1:
+                w = _MpWriter(self._ix, procs=procs, multisegment=True, timeout=wait, delay=0.05)
+            else:
+                w = self._ix.writer(timeout=wait, delay=0.05)
         except LockError:
             raise IndexLocked(
                 f"index at {self.path} is locked by another writer; gave up after {wait:g}s"

@@ -99,6 +99,46 @@ def test_a_killed_writers_lock_does_not_block(tmp_path: Path) -> None:
             w.delete(["nothing"])
 
 
+def _live_members(pgid: int) -> list[int]:
+    """Processes of a process group that are still running (zombies excluded); Linux only."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                out.append(int(entry.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_killing_a_multiprocess_writer_frees_the_lock_and_its_workers(tmp_path: Path) -> None:
+    source = _jsonl(tmp_path / "in.jsonl", "m", 3000)
+    with Index(tmp_path / "ix", create=True):
+        pass
+    proc = subprocess.Popen(
+        _index_cmd(source, tmp_path / "ix", "--procs", "2", "--batch-size", "3000"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(_live_members(proc.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait for the worker processes to start
+    assert len(_live_members(proc.pid)) >= 3, "the writer did not start its workers"
+    proc.send_signal(signal.SIGKILL)  # the writing process only
+    proc.wait()
+    with Index(tmp_path / "ix", lock_timeout=10) as ix, ix.writer() as w:
+        w.delete(["nothing"])  # the lock is free again
+    deadline = time.monotonic() + 10
+    while _live_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _live_members(proc.pid) == [], "workers outlived the killed writer"
+
+
 def test_readers_see_consistent_snapshots_while_a_writer_commits(tmp_path: Path) -> None:
     source = _jsonl(tmp_path / "in.jsonl", "r", 600)
     with Index(tmp_path / "ix", create=True) as ix:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import shutil
 import signal
@@ -74,7 +75,9 @@ def _command(source: Path, index: Path, procs: int) -> list[str]:
 
 def _run_and_kill(cmd: list[str], delay: float) -> tuple[int, int]:
     """Start ``cmd``, SIGKILL it after ``delay`` s; return (articles committed, exit status)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     committed = 0
 
     def read() -> None:
@@ -87,9 +90,13 @@ def _run_and_kill(cmd: list[str], delay: float) -> tuple[int, int]:
     reader = threading.Thread(target=read)
     reader.start()
     time.sleep(delay)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(signal.SIGKILL)  # the writing process only, not its workers
     code = proc.wait()
-    reader.join()
+    reader.join(timeout=30)  # stderr closes when the last worker holding it has gone
+    if reader.is_alive():
+        os.killpg(proc.pid, signal.SIGKILL)
+        reader.join()
+        pytest.fail("worker processes outlived the killed writer")
     return committed, code
 
 

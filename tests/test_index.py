@@ -228,3 +228,17 @@ def test_search_retries_once_on_a_vanished_file(
         monkeypatch.setattr(index_module, "execute", broken)
         with pytest.raises(IndexCorrupt, match="could not be read"):
             ix.search("convoy")
+
+
+def test_cancelled_multiprocess_writer_leaves_no_worker_behind(tmp_path: Path) -> None:
+    with Index(tmp_path / "ix", create=True, lock_timeout=2) as ix:
+        w = ix.writer(procs=2)
+        for i in range(250):  # enough to start the worker processes
+            w.add(art(i))
+        workers = list(w._writer.tasks)
+        assert workers
+        w.cancel()
+        assert not any(t.is_alive() for t in workers)
+        with ix.writer(timeout=2) as again:
+            again.add(art(1))
+        assert ix.count() == 1
