@@ -43,7 +43,15 @@ from .errors import (
     InputError,
     SearchlibError,
 )
-from .model import ENTITY_KINDS, Article, Entity, IndexReport, IndexStats, SearchResults
+from .model import (
+    ENTITY_KINDS,
+    Article,
+    Entity,
+    IndexReport,
+    IndexStats,
+    SearchResults,
+    validate_article,
+)
 from .query import Filters, make_parser, parse_date_bound, parse_query
 from .search import DEFAULT_TIMEOUT, DocValues, SearchOptions, execute
 
@@ -248,10 +256,7 @@ class IndexWriter:
         (before entity extraction, as :func:`searchlib.ingest` does).
         """
         self._check_open()
-        if not article.id:
-            raise InputError("an article needs a non-empty id")
-        if not article.title and not article.body:
-            raise InputError(f"article {article.id!r} has no title and no body")
+        validate_article(article)
         if article.id in self._pending:
             raise InputError(f"article id {article.id!r} was already written in this batch")
         digest = digest or content_hash(article, extractor_name)

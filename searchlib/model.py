@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import InputError
+
 EntityKind = Literal["person", "org", "location", "misc"]
 """The kinds of named entity: people, organisations, places, and anything else."""
 
@@ -27,6 +29,15 @@ DEFAULT_FACETS: tuple[FacetName, ...] = ("person", "org", "location", "tag", "so
 
 Interval = Literal["year", "month", "day"]
 """The width of a date-histogram bucket."""
+
+MAX_TITLE_CHARS = 1000
+"""The longest title an article may have, in characters (after whitespace is collapsed)."""
+
+MAX_BODY_CHARS = 16_000_000
+"""The longest body an article may have, in characters."""
+
+MAX_VALUE_CHARS = 2000
+"""The longest id, source, url or tag, in characters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +241,40 @@ class IndexReport:
         return self.failed == 0
 
 
+def check_text(what: str, value: str, limit: int) -> None:
+    """Refuse a value that is longer than ``limit`` characters or holds NUL characters."""
+    if len(value) > limit:
+        raise InputError(f"{what} is {len(value):,} characters long (limit {limit:,})")
+    if "\x00" in value:
+        raise InputError(f"{what} contains NUL characters (binary data?)")
+
+
+def validate_article(article: Article) -> None:
+    """Raise :class:`~searchlib.errors.InputError` unless the article can be indexed as it is.
+
+    It needs an id and a title or body; values must be within :data:`MAX_TITLE_CHARS`,
+    :data:`MAX_BODY_CHARS` and :data:`MAX_VALUE_CHARS`; its date may not be more than a year in
+    the future (:func:`searchlib.dates.check_plausible`). Readers check the same things, so this
+    matters for articles built in code.
+    """
+    from .dates import check_plausible
+
+    if not article.id.strip():
+        raise InputError("an article needs a non-empty id")
+    if not article.title.strip() and not article.body.strip():
+        raise InputError(f"article {article.id!r} has no title and no body")
+    check_text("id", article.id, MAX_VALUE_CHARS)
+    check_text("title", article.title, MAX_TITLE_CHARS)
+    check_text("body", article.body, MAX_BODY_CHARS)
+    for name, value in (("source", article.source), ("url", article.url)):
+        if value is not None:
+            check_text(name, value, MAX_VALUE_CHARS)
+    for tag in article.tags:
+        check_text("tag", tag, MAX_VALUE_CHARS)
+    if article.date is not None:
+        check_plausible(article.date)
+
+
 def to_data(value: Any) -> Any:
     """Convert a model object (or a container of them) to JSON-ready data.
 
@@ -253,6 +298,9 @@ __all__ = [
     "DEFAULT_FACETS",
     "ENTITY_KINDS",
     "FACET_NAMES",
+    "MAX_BODY_CHARS",
+    "MAX_TITLE_CHARS",
+    "MAX_VALUE_CHARS",
     "Article",
     "DateBucket",
     "Entity",
@@ -269,5 +317,7 @@ __all__ = [
     "ReadWarning",
     "SearchResults",
     "Span",
+    "check_text",
     "to_data",
+    "validate_article",
 ]

@@ -112,6 +112,12 @@ def test_writer_rejects_bad_articles(tmp_path: Path) -> None:
             w.add(Article(id="", title="x"))
         with pytest.raises(InputError):
             w.add(Article(id="x", title="", body=""))
+        with pytest.raises(InputError, match="more than a year in the future"):
+            w.add(art(7, date=dt.date(2916, 10, 7)))
+        with pytest.raises(InputError, match="title is 1,001 characters long"):
+            w.add(art(8, title="t" * 1001))
+        with pytest.raises(InputError, match="tag is"):
+            w.add(art(9, tags=("x" * 5000,)))
         w.add(art(1))
         with pytest.raises(InputError, match="already written"):
             w.add(art(1, title="dup"))

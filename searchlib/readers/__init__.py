@@ -45,19 +45,21 @@ from types import MappingProxyType
 
 from searchlib.dates import DateOrder, check_plausible, parse_date
 from searchlib.errors import InputError
-from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
+from searchlib.model import (
+    MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    Article,
+    ReadError,
+    ReadEvent,
+    ReadWarning,
+    check_text,
+)
 
 FORMATS: tuple[str, ...] = ("text", "jsonl", "csv")
 """The input formats readers understand."""
 
 FIELDS: tuple[str, ...] = ("id", "title", "date", "body", "source", "url", "tags")
 """Our field names, the keys of :attr:`ReadOptions.fields`."""
-
-MAX_TITLE_CHARS = 1000
-"""The longest title an article may have, in characters (after whitespace is collapsed)."""
-
-MAX_BODY_CHARS = 16_000_000
-"""The longest body an article may have, in characters."""
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """The most bytes read into memory for one article: a whole text-format file, or one JSON Lines
@@ -462,22 +464,14 @@ def _read_limited(source: Source) -> bytes:
     return data
 
 
-def _check_text(what: str, value: str, limit: int) -> None:
-    """Refuse a title or body that is too long or holds NUL characters (see the module docs)."""
-    if len(value) > limit:
-        raise InputError(f"{what} is {len(value):,} characters long (limit {limit:,})")
-    if "\x00" in value:
-        raise InputError(f"{what} contains NUL characters (binary data?)")
-
-
 def _check_title(title: str) -> None:
-    """:func:`_check_text` for a title: at most :data:`MAX_TITLE_CHARS`."""
-    _check_text("title", title, MAX_TITLE_CHARS)
+    """:func:`~searchlib.model.check_text` for a title: at most :data:`MAX_TITLE_CHARS`."""
+    check_text("title", title, MAX_TITLE_CHARS)
 
 
 def _check_body(body: str) -> None:
-    """:func:`_check_text` for a body: at most :data:`MAX_BODY_CHARS`."""
-    _check_text("body", body, MAX_BODY_CHARS)
+    """:func:`~searchlib.model.check_text` for a body: at most :data:`MAX_BODY_CHARS`."""
+    check_text("body", body, MAX_BODY_CHARS)
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:
