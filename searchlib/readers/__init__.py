@@ -576,6 +576,27 @@ def _string(values: Mapping[str, object], name: str, labels: Mapping[str, str]) 
     return value or None
 
 
+def _record_event(
+    values: Mapping[str, object],
+    *,
+    labels: Mapping[str, str],
+    default_id: str,
+    origin: str,
+    line: int,
+    options: ReadOptions,
+) -> ReadEvent:
+    """:func:`_build_article` for one record of a multi-record file, or the ReadError why not.
+
+    ``origin`` is the file; the article's own origin is ``origin:line``.
+    """
+    try:
+        return _build_article(
+            values, labels=labels, default_id=default_id, origin=f"{origin}:{line}", options=options
+        )
+    except InputError as error:
+        return ReadError(origin, str(error), line)
+
+
 def _build_article(
     values: Mapping[str, object],
     *,

@@ -28,16 +28,15 @@ import zlib
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
-from searchlib.errors import InputError
 from searchlib.model import ReadError, ReadEvent, ReadWarning
 from searchlib.readers import (
     FIELDS,
     ReadOptions,
     Source,
-    _build_article,
     _decoded,
     _labels,
     _os_reason,
+    _record_event,
 )
 
 _ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -137,16 +136,14 @@ def _read_rows(text: str, origin: str, options: ReadOptions) -> Iterator[ReadEve
             yield ReadError(origin, reason, start)
             continue
         values = {name: row[index] for name, index in columns.items()}
-        try:
-            yield _build_article(
-                values,
-                labels=labels,
-                default_id=f"{origin}#{data_row}",
-                origin=f"{origin}:{start}",
-                options=options,
-            )
-        except InputError as error:
-            yield ReadError(origin, str(error), start)
+        yield _record_event(
+            values,
+            labels=labels,
+            default_id=f"{origin}#{data_row}",
+            origin=origin,
+            line=start,
+            options=options,
+        )
 
 
 def _columns(header: list[str], options: ReadOptions) -> dict[str, int] | str:

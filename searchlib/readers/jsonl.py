@@ -33,7 +33,6 @@ import json
 import zlib
 from collections.abc import Iterator
 
-from searchlib.errors import InputError
 from searchlib.model import ReadError, ReadEvent, ReadWarning
 from searchlib.readers import (
     FIELDS,
@@ -42,10 +41,10 @@ from searchlib.readers import (
     Source,
     _binary_kind,
     _binary_reason,
-    _build_article,
     _fallback_decode,
     _labels,
     _os_reason,
+    _record_event,
     _type_name,
 )
 
@@ -161,16 +160,14 @@ def _read_lines(
             yield ReadError(origin, f"expected a JSON object, got {_type_name(record)}", lineno)
             continue
         values = {name: record.get(key) for name, key in keys}
-        try:
-            yield _build_article(
-                values,
-                labels=labels,
-                default_id=f"{prefix}{lineno}",
-                origin=f"{origin}:{lineno}",
-                options=options,
-            )
-        except InputError as error:
-            yield ReadError(origin, str(error), lineno)
+        yield _record_event(
+            values,
+            labels=labels,
+            default_id=f"{prefix}{lineno}",
+            origin=origin,
+            line=lineno,
+            options=options,
+        )
     if not seen_any:
         yield ReadError(origin, "empty file")
 
