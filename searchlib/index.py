@@ -26,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
@@ -34,6 +35,7 @@ from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
 from . import schema as sf
+from .docvalues import NO_DAY, DocValues, segment_key
 from .entities import Extractor, default_extractor
 from .errors import (
     DocumentNotFound,
@@ -53,7 +55,8 @@ from .model import (
     validate_article,
 )
 from .query import Filters, make_parser, parse_date_bound, parse_query
-from .search import DEFAULT_TIMEOUT, DocValues, SearchOptions, execute
+from .scoring import PostingsCache
+from .search import DEFAULT_TIMEOUT, SearchOptions, execute
 
 META_FILE = "searchlib.json"
 CREATE_LOCK = "searchlib_CREATE"
@@ -321,6 +324,11 @@ class Index:
     :class:`IndexCorrupt`); ``Index(path, create=True)`` or :meth:`Index.create` makes it first
     when it does not exist. The object is safe to share between threads and to keep open for
     the life of a process; close it with :meth:`close` or a ``with`` block.
+
+    ``vectorized`` (default True) runs plain-word queries on :mod:`searchlib.scoring`, which
+    ranks exactly as Whoosh's matchers do but reads each posting list once into arrays; False
+    keeps every query on Whoosh's matchers. ``extractor`` replaces the default entity extractor
+    used by :meth:`add` for articles that come without entities.
     """
 
     def __init__(
@@ -330,6 +338,7 @@ class Index:
         create: bool = False,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         extractor: Extractor | None = None,
+        vectorized: bool = True,
     ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
@@ -338,6 +347,7 @@ class Index:
         self._pool: list[tuple[int, Searcher]] = []
         self._generation = -1
         self._docvalues = DocValues()
+        self._postings = PostingsCache() if vectorized else None
         self._closed = False
         self._ix = self._open(create)
         self._parser = make_parser(self._ix.schema)
@@ -451,9 +461,10 @@ class Index:
                 found = self._ix.searcher()
             except Exception as exc:
                 raise IndexCorrupt(f"index at {self.path} cannot be read: {exc}") from None
-            self._docvalues.retain(
-                {r.segment().segment_id() for r, _ in found.reader().leaf_readers() if r.segment()}
-            )
+            live_segments = {segment_key(r) for r, _ in found.reader().leaf_readers()}
+            self._docvalues.retain(live_segments)
+            if self._postings is not None:
+                self._postings.retain(live_segments)
         try:
             yield found
         finally:
@@ -537,14 +548,18 @@ class Index:
         parsed = parse_query(self._parser, query)
         try:
             with self.searcher() as s:
-                return execute(s, self._parser, parsed, filters, options, self._docvalues)
+                return execute(
+                    s, self._parser, parsed, filters, options, self._docvalues, self._postings
+                )
         except OSError:
             # A searcher that was opened before a merge may find a file the merge removed;
             # the next generation has everything, so try once more on it.
             self._changed()
         try:
             with self.searcher() as s:
-                return execute(s, self._parser, parsed, filters, options, self._docvalues)
+                return execute(
+                    s, self._parser, parsed, filters, options, self._docvalues, self._postings
+                )
         except OSError as exc:
             raise IndexCorrupt(f"index at {self.path} could not be read: {exc}") from None
 
@@ -571,33 +586,30 @@ class Index:
     def stats(self) -> IndexStats:
         """Documents, segments, size on disk and the date range, as they are now."""
         with self.searcher() as s:
-            days: list[str] = []
+            dated: list[Any] = []
             undated = 0
-            segments = 0
-            for sub, _ in s.leaf_searchers():
+            leaves = s.leaf_searchers()
+            for sub, _ in leaves:
                 reader = sub.reader()
-                segments += 1
-                table = self._docvalues.for_reader(reader)
-                for doc in range(reader.doc_count_all()):
-                    if reader.is_deleted(doc):
-                        continue
-                    day = table.days[doc]
-                    if day is None:
-                        undated += 1
-                    else:
-                        days.append(day)
+                days = self._docvalues.for_reader(reader).days
+                if reader.has_deletions():
+                    days = days[np.fromiter(reader.all_doc_ids(), dtype=np.int32)]
+                undated += int(np.count_nonzero(days == NO_DAY))
+                dated.append(days[days != NO_DAY])
+            known = np.concatenate(dated) if dated else np.zeros(0, dtype=np.int32)
+            first = int(known.min()) if len(known) else None
+            last = int(known.max()) if len(known) else None
             documents = int(s.doc_count())
+            segments = len(leaves) if documents else 0
             generation = int(self._ix.latest_generation())
-        if documents == 0:
-            segments = 0
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return IndexStats(
             path=str(self.path),
             documents=documents,
             segments=segments,
             size_bytes=size,
-            date_min=dt.date.fromisoformat(min(days)) if days else None,
-            date_max=dt.date.fromisoformat(max(days)) if days else None,
+            date_min=dt.date.fromordinal(first) if first else None,
+            date_max=dt.date.fromordinal(last) if last else None,
             undated=undated,
             generation=generation,
         )

@@ -229,13 +229,72 @@ class _StrictDatePlugin(Plugin):  # type: ignore[misc]
         return group
 
 
+class DayRange(wq.DateRange):  # type: ignore[misc]
+    """A date range in whole days, remembered as dates so search can filter by doc-values.
+
+    Where it is a required clause of the query, search takes it out and filters with the
+    per-segment day table instead (a Whoosh ``DateRange`` unions thousands of numeric terms);
+    anywhere else it runs as the ``DateRange`` it is.
+    """
+
+    def __init__(self, start: dt.date | None, end: dt.date | None) -> None:
+        lo = dt.datetime.combine(start, dt.time.min) if start else None
+        hi = dt.datetime.combine(end, dt.time.max) if end else None
+        super().__init__(sf.DATE, lo, hi)
+        self.first_day = start
+        self.last_day = end
+
+
 def date_range_query(start: dt.date | None, end: dt.date | None) -> wq.Query:
     """A query for articles dated between ``start`` and ``end`` inclusive (either may be open)."""
-    lo = dt.datetime.combine(start, dt.time.min) if start else None
-    hi = dt.datetime.combine(end, dt.time.max) if end else None
-    if lo is None and hi is None:
+    if start is None and end is None:
         return wq.Every(sf.DATE)
-    return wq.DateRange(sf.DATE, lo, hi)
+    return DayRange(start, end)
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """An inclusive range of days (either end may be open)."""
+
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    def narrow(self, first: dt.date | None, last: dt.date | None) -> DateBounds:
+        """The intersection with another range."""
+        lo = max((d for d in (self.first, first) if d), default=None)
+        hi = min((d for d in (self.last, last) if d), default=None)
+        return DateBounds(lo, hi)
+
+    def is_open(self) -> bool:
+        """True when nothing is excluded."""
+        return self.first is None and self.last is None
+
+    def is_empty(self) -> bool:
+        """True when no day can be in the range."""
+        return self.first is not None and self.last is not None and self.first > self.last
+
+
+def split_dates(q: wq.Query) -> tuple[wq.Query, DateBounds]:
+    """Take the required date clauses out of ``q``: (the rest of the query, their date range).
+
+    A query that is only a date range becomes "everything" within that range.
+    """
+    bounds = DateBounds()
+    if isinstance(q, DayRange):
+        return wq.Every(), bounds.narrow(q.first_day, q.last_day)
+    if not isinstance(q, wq.And):
+        return q, bounds
+    rest = []
+    for sub_q in q.subqueries:
+        if isinstance(sub_q, DayRange):
+            bounds = bounds.narrow(sub_q.first_day, sub_q.last_day)
+        else:
+            rest.append(sub_q)
+    if len(rest) == len(q.subqueries):
+        return q, bounds
+    if not rest:
+        return wq.Every(), bounds
+    return (rest[0] if len(rest) == 1 else wq.And(rest)), bounds
 
 
 def make_parser(schema: Schema) -> MultifieldParser:
@@ -297,22 +356,15 @@ def parse_query(parser: MultifieldParser, text: str) -> ParsedQuery:
     return ParsedQuery(text, q, _words(q, text), isinstance(q, wq.Every))
 
 
-def filter_query(
-    values: Mapping[str, Sequence[str]],
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> wq.Query | None:
-    """The filter for resolved facet values ({facet field: exact terms}) and a date range.
+def filter_query(values: Mapping[str, Sequence[str]]) -> wq.Query | None:
+    """The filter for resolved facet values ({facet field: exact terms}).
 
-    Every listed facet term is required. Returns None when nothing is filtered.
+    Every listed facet term is required. Returns None when nothing is filtered. (Date filters
+    are applied by search with the per-segment day tables; see :func:`split_dates`.)
     """
-    if date_from and date_to and date_from > date_to:
-        raise QueryError(f"date_from {date_from} is after date_to {date_to}")
     parts: list[wq.Query] = [
         wq.Term(field, term) for field, terms in values.items() for term in terms
     ]
-    if date_from or date_to:
-        parts.append(date_range_query(date_from, date_to))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -321,6 +373,8 @@ def filter_query(
 __all__ = [
     "MAX_QUERY_CHARS",
     "MAX_QUERY_TERMS",
+    "DateBounds",
+    "DayRange",
     "Filters",
     "ParsedQuery",
     "QueryWord",
@@ -329,4 +383,5 @@ __all__ = [
     "make_parser",
     "parse_date_bound",
     "parse_query",
+    "split_dates",
 ]

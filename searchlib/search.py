@@ -11,19 +11,20 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
+import numpy as np
 from whoosh import collectors, sorting
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import highlight
+from . import highlight, scoring
 from . import schema as sf
+from .docvalues import DocValues, IntArray, SegmentValues, count_values
 from .errors import QueryError
 from .model import (
     DateBucket,
@@ -32,7 +33,8 @@ from .model import (
     Interval,
     SearchResults,
 )
-from .query import Filters, ParsedQuery, filter_query, parse_query
+from .query import DateBounds, Filters, ParsedQuery, filter_query, parse_query, split_dates
+from .scoring import FloatArray
 
 SortOrder = Literal["relevance", "date"]
 
@@ -88,58 +90,6 @@ class SearchOptions:
             raise QueryError(f"timeout must be more than 0 seconds, not {self.timeout}")
 
 
-class _SegmentValues:
-    """Per-document facet values of one immutable segment (local document numbers)."""
-
-    __slots__ = ("days", "values")
-
-    def __init__(self, reader: Any) -> None:
-        size = reader.doc_count_all()
-        self.values: dict[str, list[tuple[str, ...]]] = {}
-        for _, field in sf.FACET_FIELDS.values():
-            per_doc: list[tuple[str, ...]] = [()] * size
-            for term in _terms(reader, field):
-                for doc in reader.postings(field, term).all_ids():
-                    per_doc[doc] = (*per_doc[doc], term)
-            self.values[field] = per_doc
-        days: list[str | None] = [None] * size
-        for term in _terms(reader, sf.DAY):
-            for doc in reader.postings(sf.DAY, term).all_ids():
-                days[doc] = term
-        self.days = days
-
-
-def _terms(reader: Any, field: str) -> Iterable[str]:
-    if field not in reader.indexed_field_names():
-        return ()
-    return (t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field))
-
-
-class DocValues:
-    """Doc-values tables for the segments of an index, built lazily, shared by threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._segments: dict[str, _SegmentValues] = {}
-
-    def for_reader(self, reader: Any) -> _SegmentValues:
-        """The table of one segment reader (built on first use)."""
-        key = reader.segment().segment_id() if reader.segment() is not None else str(id(reader))
-        with self._lock:
-            found = self._segments.get(key)
-        if found is None:
-            found = _SegmentValues(reader)
-            with self._lock:
-                self._segments[key] = found
-        return found
-
-    def retain(self, segment_ids: Collection[str]) -> None:
-        """Forget the tables of segments that no longer exist."""
-        with self._lock:
-            for key in [k for k in self._segments if k not in segment_ids]:
-                del self._segments[key]
-
-
 def leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
     """(segment searcher, document-number offset) for every segment."""
     return list(searcher.leaf_searchers())
@@ -178,21 +128,52 @@ class _BudgetCollector(collectors.WrappingCollector):  # type: ignore[misc]
             child.collect(sub_docnum)
 
 
+Matched = list[tuple[Searcher, int, SegmentValues, IntArray]]
+"""Per segment with matches: (segment searcher, docnum offset, doc-values, local docnums)."""
+
+_CHUNK = 4096
+
+
 def _matched(
-    searcher: Searcher, q: wq.Query, budget: Budget
-) -> list[tuple[Searcher, int, list[int]]]:
-    """Per segment, the local numbers of the documents that match ``q`` (as many as time allows)."""
-    out = []
+    searcher: Searcher,
+    q: wq.Query,
+    budget: Budget,
+    docvalues: DocValues,
+    dates: DateBounds,
+) -> Matched:
+    """The documents that match ``q`` and fall within ``dates``, per segment, as time allows."""
+    first = dates.first.toordinal() if dates.first else None
+    last = dates.last.toordinal() if dates.last else None
+    out: Matched = []
     for sub, offset in leaves(searcher):
-        docs: list[int] = []
-        for i, doc in enumerate(q.docs(sub)):
-            if not i & 4095 and budget.spent():
+        table = docvalues.for_reader(sub.reader())
+        chunks: list[IntArray] = []
+        found = iter(q.docs(sub))
+        while not budget.spent():
+            chunk = np.fromiter(itertools.islice(found, _CHUNK), dtype=np.int32)
+            if len(chunk):
+                chunks.append(chunk)
+            if len(chunk) < _CHUNK:
                 break
-            docs.append(doc)
-        if docs:
-            out.append((sub, offset, docs))
+        docs = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
+        if not dates.is_open() and len(docs):
+            docs = docs[table.in_date_range(first, last)[docs]]
+        if len(docs):
+            out.append((sub, offset, table, docs))
         if budget.exceeded:
             break
+    return out
+
+
+def _total(matched: Matched) -> int:
+    return sum(len(docs) for *_, docs in matched)
+
+
+def _docset(matched: Matched) -> set[int]:
+    """The global document numbers of the matches, as Whoosh's ``filter=`` takes them."""
+    out: set[int] = set()
+    for _, offset, _, docs in matched:
+        out.update((docs + offset).tolist())
     return out
 
 
@@ -209,18 +190,18 @@ def check_expansion(q: wq.Query, searcher: Searcher) -> None:
                 )
 
 
-def _pick_interval(days: Counter[str], requested: str) -> Interval:
+def _pick_interval(days: Counter[int], requested: str) -> Interval:
     if requested != "auto":
         return requested  # type: ignore[return-value]
     if not days:
         return "month"
-    first, last = dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days))
-    span = (last - first).days
+    span = max(days) - min(days)
     return "day" if span <= 62 else "month" if span <= 366 * 12 else "year"
 
 
-def _bucket_key(day: str, interval: Interval) -> str:
-    return day[:4] if interval == "year" else day[:7] if interval == "month" else day
+def _bucket_key(day: dt.date, interval: Interval) -> str:
+    iso = day.isoformat()
+    return iso[:4] if interval == "year" else iso[:7] if interval == "month" else iso
 
 
 def _bucket_bounds(key: str, interval: Interval) -> tuple[dt.date, dt.date]:
@@ -234,48 +215,26 @@ def _bucket_bounds(key: str, interval: Interval) -> tuple[dt.date, dt.date]:
     return d, d
 
 
-def histogram(days: Counter[str], interval: Interval) -> tuple[DateBucket, ...]:
-    """Buckets from the first to the last matching date, empty buckets included."""
+def histogram(days: Counter[int], interval: Interval) -> tuple[DateBucket, ...]:
+    """Buckets from the first to the last matching day, empty buckets included.
+
+    ``days`` counts matching articles by day number (``date.toordinal()``).
+    """
     if not days:
         return ()
     counts: Counter[str] = Counter()
     for day, n in days.items():
-        counts[_bucket_key(day, interval)] += n
+        counts[_bucket_key(dt.date.fromordinal(day), interval)] += n
     first, _ = _bucket_bounds(min(counts), interval)
     _, last = _bucket_bounds(max(counts), interval)
     out = []
     cursor = first
     while cursor <= last:
-        key = _bucket_key(cursor.isoformat(), interval)
+        key = _bucket_key(cursor, interval)
         start, end = _bucket_bounds(key, interval)
         out.append(DateBucket(key=key, start=start, end=end, count=counts.get(key, 0)))
         cursor = end + dt.timedelta(days=1)
     return tuple(out)
-
-
-def count_facets(
-    matched: Sequence[tuple[Searcher, int, list[int]]],
-    docvalues: DocValues,
-    facets: Sequence[str],
-    *,
-    want_days: bool,
-) -> tuple[dict[str, Counter[str]], Counter[str]]:
-    """Count facet values and days over every matched document, one pass per segment."""
-    counters: dict[str, Counter[str]] = {name: Counter() for name in facets}
-    days: Counter[str] = Counter()
-    for sub, _, docs in matched:
-        table = docvalues.for_reader(sub.reader())
-        for name in facets:
-            per_doc = table.values[sf.FACET_FIELDS[name][1]]
-            counter = counters[name]
-            for doc in docs:
-                values = per_doc[doc]
-                if values:
-                    counter.update(values)
-        if want_days:
-            day_of = table.days
-            days.update(d for d in (day_of[doc] for doc in docs) if d is not None)
-    return counters, days
 
 
 def resolve_filters(searcher: Searcher, filters: Filters) -> dict[str, list[str]]:
@@ -286,11 +245,16 @@ def resolve_filters(searcher: Searcher, filters: Filters) -> dict[str, list[str]
         term = value.strip()
         if searcher.doc_frequency(field, term) == 0:
             lowered = term.casefold()
-            term = next(
-                (t for t in _terms(searcher.reader(), field) if t.casefold() == lowered), term
-            )
+            term = next((t for t in _field_terms(searcher, field) if t.casefold() == lowered), term)
         out.setdefault(field, []).append(term)
     return out
+
+
+def _field_terms(searcher: Searcher, field: str) -> Iterable[str]:
+    reader = searcher.reader()
+    if field not in reader.indexed_field_names():
+        return ()
+    return (t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field))
 
 
 class Highlighter:
@@ -376,18 +340,28 @@ def _score(key: Any) -> float:
     return float(key or 0.0)
 
 
+RankFilter: TypeAlias = "wq.Query | set[int] | None"
+"""What the ranking pass is restricted to: a filter query, or the global docnums of the matches."""
+
+
 def _collect(
     searcher: Searcher,
     q: wq.Query,
-    mask: wq.Query | None,
+    mask: RankFilter,
     limit: int | None,
     sort: SortOrder,
     budget: Budget,
 ) -> list[tuple[float, int]]:
     """(score, global docnum) of the top ``limit`` matches, in order, within the budget."""
-    collector = _BudgetCollector(
-        searcher.collector(limit=limit, sortedby=_sortedby(sort), filter=mask), budget
-    )
+    inner = searcher.collector(limit=limit, sortedby=_sortedby(sort), filter=mask)
+    # whoosh3 3.54's matcher replacement (a pruning step) can drop the best document:
+    # "quarter first" on Reuters-21578 with limit=30 loses the top hit. Rank without it.
+    scored = inner
+    while isinstance(scored, collectors.WrappingCollector):
+        scored = scored.child
+    if isinstance(scored, collectors.ScoredCollector):
+        scored.replace = 0
+    collector = _BudgetCollector(inner, budget)
     with contextlib.suppress(collectors.TimeLimit):
         searcher.search_with_collector(q, collector)
     results = collector.results()
@@ -397,7 +371,7 @@ def _collect(
 def _ranked(
     searcher: Searcher,
     q: wq.Query,
-    mask: wq.Query | None,
+    mask: RankFilter,
     depth: int,
     sort: SortOrder,
     budget: Budget,
@@ -409,7 +383,7 @@ def _relaxed_ranked(
     searcher: Searcher,
     parsed: ParsedQuery,
     relaxed: wq.Query,
-    mask: wq.Query | None,
+    mask: RankFilter,
     depth: int,
     sort: SortOrder,
     budget: Budget,
@@ -434,7 +408,7 @@ def suggest(
     searcher: Searcher,
     parsed: ParsedQuery,
     parser: Any,
-    mask: wq.Query | None,
+    has_results: Callable[[wq.Query], bool],
     *,
     weak: bool,
 ) -> str | None:
@@ -475,9 +449,95 @@ def suggest(
         changed = True
     if not changed:
         return None
-    corrected = parse_query(parser, text)
-    found = searcher.search(corrected.query, filter=mask, limit=1)
-    return text if len(found) else None
+    return text if has_results(parse_query(parser, text).query) else None
+
+
+class _VectorPath:
+    """Matching and ranking with :mod:`searchlib.scoring`, segment by segment."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        docvalues: DocValues,
+        postings: scoring.PostingsCache,
+        mask: wq.Query | None,
+        dates: DateBounds,
+        budget: Budget,
+    ) -> None:
+        self.searcher = searcher
+        self.docvalues = docvalues
+        self.postings = postings
+        self.mask = mask
+        self.first = dates.first.toordinal() if dates.first else None
+        self.last = dates.last.toordinal() if dates.last else None
+        self.dated = not dates.is_open()
+        self.budget = budget
+        self.scorers = [(sub, offset, self._scorer(sub)) for sub, offset in leaves(searcher)]
+
+    def _scorer(self, sub: Searcher) -> scoring.SegmentScorer:
+        reader = sub.reader()
+        segment = reader.segment()
+        key = segment.segment_id() if segment is not None else str(id(reader))
+        return scoring.SegmentScorer(
+            self.searcher,
+            sub,
+            key,
+            self.postings,
+            self.docvalues.lengths(reader),
+            self.docvalues.live(reader),
+        )
+
+    def run(self, node: scoring.Node) -> tuple[Matched, list[FloatArray]]:
+        """The matches of ``node`` within the filters, and their scores, per segment."""
+        matched: Matched = []
+        scores: list[FloatArray] = []
+        for sub, offset, scorer in self.scorers:
+            if self.budget.spent():
+                break
+            docs, doc_scores = scorer.evaluate(node)
+            table = self.docvalues.for_reader(sub.reader())
+            if len(docs) and self.mask is not None:
+                keep = np.isin(docs, scorer.docs_of(self.mask), assume_unique=True)
+                docs, doc_scores = docs[keep], doc_scores[keep]
+            if len(docs) and self.dated:
+                keep = table.in_date_range(self.first, self.last)[docs]
+                docs, doc_scores = docs[keep], doc_scores[keep]
+            if len(docs):
+                matched.append((sub, offset, table, docs))
+                scores.append(doc_scores)
+        return matched, scores
+
+    def coverage(self, clauses: list[wq.Query]) -> dict[int, IntArray]:
+        """For each segment offset, how many of ``clauses`` each document matches (relaxed)."""
+        out: dict[int, IntArray] = {}
+        for sub, offset, scorer in self.scorers:
+            counts = np.zeros(sub.reader().doc_count_all(), dtype=np.int32)
+            for clause in clauses:
+                node = scoring.plan(clause)
+                counts[scorer.docs_of(node if node is not None else clause)] += 1
+            out[offset] = counts
+        return out
+
+    def rank(
+        self,
+        matched: Matched,
+        scores: list[FloatArray],
+        depth: int,
+        sort: SortOrder,
+        coverage: dict[int, IntArray] | None,
+    ) -> list[tuple[float, int]]:
+        """The best ``depth`` (score, global docnum), ordered like Whoosh's collectors do."""
+        if not matched:
+            return []
+        docnums = np.concatenate([docs.astype(np.int64) + offset for _, offset, _, docs in matched])
+        all_scores = np.concatenate(scores)
+        keys: list[Any] = [docnums, -all_scores]  # np.lexsort: last key is the primary one
+        if sort == "date":
+            keys.append(-np.concatenate([table.days[docs] for _, _, table, docs in matched]))
+        elif coverage is not None:
+            keys.append(-np.concatenate([coverage[offset][docs] for _, offset, _, docs in matched]))
+        order = np.lexsort(keys)[:depth]
+        return list(zip(all_scores[order].tolist(), docnums[order].tolist(), strict=True))
 
 
 def execute(
@@ -487,39 +547,74 @@ def execute(
     filters: Filters,
     options: SearchOptions,
     docvalues: DocValues,
+    postings: scoring.PostingsCache | None = None,
 ) -> SearchResults:
-    """Run ``parsed`` with ``filters`` on ``searcher`` and assemble the :class:`SearchResults`."""
+    """Run ``parsed`` with ``filters`` on ``searcher`` and assemble the :class:`SearchResults`.
+
+    With a ``postings`` cache, plain-word queries run on the vectorised scorer
+    (:mod:`searchlib.scoring`); without one, or for other queries, on Whoosh's matchers.
+    """
     started = time.perf_counter()
     options.validate()
     budget = Budget(options.timeout)
     check_expansion(parsed.query, searcher)
-    mask = filter_query(resolve_filters(searcher, filters), filters.date_from, filters.date_to)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise QueryError(f"date_from {filters.date_from} is after date_to {filters.date_to}")
+    mask = filter_query(resolve_filters(searcher, filters))
+    q, dates = split_dates(parsed.query)
+    dates = dates.narrow(filters.date_from, filters.date_to)
     sort: SortOrder = "date" if parsed.match_all else options.sort
     depth = options.page * options.limit
-    q = parsed.query
-    full = wq.And([q, mask]) if mask is not None else q
 
-    matched = _matched(searcher, full, budget)
-    total = sum(len(docs) for _, _, docs in matched)
+    def matching(query: wq.Query) -> Matched:
+        return _matched(
+            searcher, wq.And([query, mask]) if mask is not None else query, budget, docvalues, dates
+        )
+
+    vector = (
+        _VectorPath(searcher, docvalues, postings, mask, dates, budget)
+        if postings is not None and scoring.supported(searcher)
+        else None
+    )
+    node = scoring.plan(q) if vector is not None else None
+    if vector is not None and node is not None:
+        matched, scores = vector.run(node)
+    else:
+        matched, scores = matching(q), None
+    total = _total(matched)
     relaxed = False
     if total == 0 and options.relax and not budget.exceeded:
         relaxed_q = parsed.relaxed()
         if relaxed_q is not None:
-            matched = _matched(
-                searcher, wq.And([relaxed_q, mask]) if mask is not None else relaxed_q, budget
-            )
-            total = sum(len(docs) for _, _, docs in matched)
+            relaxed_q, _ = split_dates(relaxed_q)
+            relaxed_node = scoring.plan(relaxed_q) if vector is not None else None
+            if vector is not None and relaxed_node is not None:
+                matched, scores = vector.run(relaxed_node)
+                node = relaxed_node
+            else:
+                matched, scores = matching(relaxed_q), None
+            total = _total(matched)
             relaxed = total > 0
             if relaxed:
                 q = relaxed_q
-    if relaxed:
-        ranked = _relaxed_ranked(searcher, parsed, q, mask, depth, sort, budget)
-    elif total:
-        ranked = _ranked(searcher, q, mask, depth, sort, budget)
+    if scores is not None and vector is not None:
+        coverage = vector.coverage(parsed.clauses()) if relaxed else None
+        ranked = vector.rank(matched, scores, depth, sort, coverage)
     else:
-        ranked = []
+        # Rank within exactly the matches: a date filter is applied as their docnums.
+        rank_filter: RankFilter = mask if dates.is_open() else _docset(matched)
+        if relaxed:
+            ranked = _relaxed_ranked(searcher, parsed, q, rank_filter, depth, sort, budget)
+        elif total:
+            ranked = _ranked(searcher, q, rank_filter, depth, sort, budget)
+        else:
+            ranked = []
 
-    counters, days = count_facets(matched, docvalues, options.facets, want_days=options.histogram)
+    counters, days = count_values(
+        ((table, docs) for _, _, table, docs in matched),
+        options.facets,
+        want_days=options.histogram,
+    )
     facets = {
         name: tuple(
             FacetValue(value, n)
@@ -538,7 +633,13 @@ def execute(
         for i, (score, doc) in enumerate(ranked[first:depth])
     )
     suggestion = (
-        suggest(searcher, parsed, parser, mask, weak=relaxed or total == 0)
+        suggest(
+            searcher,
+            parsed,
+            parser,
+            lambda corrected: _total(matching(split_dates(corrected)[0])) > 0,
+            weak=relaxed or total == 0,
+        )
         if options.suggest and parsed.words and not budget.spent()
         else None
     )
@@ -566,7 +667,6 @@ __all__ = [
     "Highlighter",
     "SearchOptions",
     "SortOrder",
-    "count_facets",
     "execute",
     "histogram",
     "resolve_filters",

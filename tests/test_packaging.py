@@ -10,7 +10,7 @@ import searchlib
 from searchlib.paths import bundled_seeds, default_index_path
 
 PACKAGE = Path(searchlib.__file__).resolve().parent
-WHOOSH_MODULES = {"index.py", "query.py", "search.py", "highlight.py", "schema.py"}
+WHOOSH_MODULES = {"index.py", "query.py", "search.py", "highlight.py", "schema.py", "scoring.py"}
 
 
 def test_exactly_one_whoosh_distribution_is_installed() -> None:
