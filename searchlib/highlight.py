@@ -1,8 +1,8 @@
 """Highlighted fragments: the article's own words around the query's matches.
 
-Matching runs the field's analyzer over the stored text and marks every token whose analysed
-form is one of the query's terms, so a query for "exit" marks "exits" *as written*, never the
-stem "exit". Fragments are whole sentences where they fit (``max_chars``), trimmed around the
+Matching (:class:`TermMatcher`) marks every word of the stored text whose analysed form is
+one of the query's terms, so a query for "exit" marks "exits" *as written*, never the stem
+"exit". Fragments are whole sentences where they fit (``max_chars``), trimmed around the
 matches at word boundaries where they do not. Only the hits being shown are highlighted.
 
 Renderings: :func:`render_html` (escaped, ``<mark>``), :func:`render_ansi` (terminal colour) and
@@ -17,8 +17,8 @@ from collections.abc import Callable, Collection, Iterable
 
 from .model import Fragment, Span
 
-Tokenize = Callable[[str], Iterable[tuple[str, int, int]]]
-"""A function from text to (analysed term, start char, end char) tokens."""
+Analyze = Callable[[str], "str | None"]
+"""One word to its analysed form (the term the index holds), or None for a stop word."""
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n\s*\n")
 
@@ -26,21 +26,49 @@ DEFAULT_FRAGMENTS = 3
 DEFAULT_FRAGMENT_CHARS = 240
 
 
-def whoosh_tokenizer(analyzer: Callable[..., Iterable[object]]) -> Tokenize:
-    """Adapt a Whoosh analyzer to :data:`Tokenize` (token text plus character offsets)."""
+class TermMatcher:
+    """Finds the words of a text whose analysed form is one of the query's terms.
 
-    def tokenize(text: str) -> Iterable[tuple[str, int, int]]:
-        for token in analyzer(text, chars=True, mode="index"):
-            yield token.text, token.startchar, token.endchar  # type: ignore[attr-defined]
+    Analysing every word of every hit would cost more than the search. Stemming only changes
+    the end of a word, so a word can only match a term it starts like: words that do not start
+    with a term's stem minus its last letter are skipped after one C-level ``startswith``, and
+    the others are analysed once each per search (cached), one word at a time.
 
-    return tokenize
+    ``word`` must split text as the field's tokenizer does and ``fold`` must lower-case (and
+    de-accent) as its filters do; ``analyze`` is the whole analyser applied to one word.
+    """
 
+    def __init__(
+        self,
+        terms: Collection[str],
+        analyze: Analyze,
+        *,
+        word: re.Pattern[str],
+        fold: Callable[[str], str],
+    ) -> None:
+        self.terms = frozenset(terms)
+        self.prefixes = tuple({t[: max(1, len(t) - 1)] for t in self.terms})
+        self.analyze = analyze
+        self.word = word
+        self.fold = fold
+        self._seen: dict[str, bool] = {}
 
-def find_matches(text: str, terms: Collection[str], tokenize: Tokenize) -> list[Span]:
-    """Every span of ``text`` whose analysed form is in ``terms``."""
-    if not terms or not text:
-        return []
-    return [Span(start, end) for term, start, end in tokenize(text) if term in terms]
+    def __call__(self, text: str) -> list[Span]:
+        """Every span of ``text`` whose analysed form is a query term."""
+        if not self.terms or not text:
+            return []
+        out = []
+        seen, prefixes, fold = self._seen, self.prefixes, self.fold
+        for m in self.word.finditer(text):
+            word = m.group()
+            hit = seen.get(word)  # keyed by the word as written: most words repeat
+            if hit is None:
+                folded = fold(word)
+                hit = folded.startswith(prefixes) and self.analyze(folded) in self.terms
+                seen[word] = hit
+            if hit:
+                out.append(Span(m.start(), m.end()))
+        return out
 
 
 def render_html(text: str, spans: Iterable[Span], *, tag: str = "mark") -> str:
@@ -82,11 +110,9 @@ def make_fragment(text: str, spans: Iterable[Span], field: str) -> Fragment:
     return Fragment(text=text, spans=spans, html=render_html(text, spans), field=field)
 
 
-def whole(
-    text: str, terms: Collection[str], tokenize: Tokenize, *, field: str = "title"
-) -> Fragment:
+def whole(text: str, matcher: Callable[[str], list[Span]], *, field: str = "title") -> Fragment:
     """The whole of a short text (a title) with its matches marked."""
-    return make_fragment(text, find_matches(text, terms, tokenize), field)
+    return make_fragment(text, matcher(text), field)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -121,14 +147,13 @@ def _trim(text: str, start: int, end: int, spans: list[Span], max_chars: int) ->
 
 def fragments(
     text: str,
-    terms: Collection[str],
-    tokenize: Tokenize,
+    matcher: Callable[[str], list[Span]],
     *,
     max_fragments: int = DEFAULT_FRAGMENTS,
     max_chars: int = DEFAULT_FRAGMENT_CHARS,
     field: str = "body",
 ) -> tuple[Fragment, ...]:
-    """The best fragments of ``text`` for the query ``terms``, in the order they appear.
+    """The best fragments of ``text`` (matches found by ``matcher``), in the order they appear.
 
     Fragments are ranked by how many different terms they match, then by how many matches.
     When nothing matches (the article matched on its title or entities), the opening sentence
@@ -136,7 +161,7 @@ def fragments(
     """
     if not text:
         return ()
-    matches = find_matches(text, terms, tokenize)
+    matches = matcher(text)
     sentences = _sentences(text)
     if not matches:
         start, end = sentences[0] if sentences else (0, len(text))
@@ -169,13 +194,12 @@ def fragments(
 
 
 __all__ = [
-    "Tokenize",
-    "find_matches",
+    "Analyze",
+    "TermMatcher",
     "fragments",
     "make_fragment",
     "render_ansi",
     "render_html",
     "render_plain",
     "whole",
-    "whoosh_tokenizer",
 ]

@@ -99,8 +99,15 @@ def plain_analyzer() -> Analyzer:
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-_WORD = re.compile(r"\w+(?:\.?\w+)*")
+WORD: re.Pattern[str] = RegexTokenizer().expression
+"""How the analysers split text into words: Whoosh's default ``RegexTokenizer`` pattern."""
+
 _FOLD = str.maketrans(accent_map)
+
+
+def fold(text: str) -> str:
+    """Lower-case and de-accent ``text`` as the analysers do."""
+    return text.lower().translate(_FOLD)
 
 
 def spell_text(text: str) -> str:
@@ -109,7 +116,7 @@ def spell_text(text: str) -> str:
 
     Doing this in one pass (instead of analysing the text a third time) keeps indexing fast.
     """
-    words = dict.fromkeys(m.group().lower() for m in _WORD.finditer(text))
+    words = dict.fromkeys(m.group().lower() for m in WORD.finditer(text))
     return " ".join(words).translate(_FOLD)
 
 

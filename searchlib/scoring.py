@@ -263,21 +263,22 @@ class SegmentScorer:
         scores = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
         return ids, scores
 
-    @staticmethod
-    def _union(parts: list[tuple[IntArray, FloatArray]]) -> tuple[IntArray, FloatArray]:
+    def _union(self, parts: list[tuple[IntArray, FloatArray]]) -> tuple[IntArray, FloatArray]:
         parts = [p for p in parts if len(p[0])]
         if not parts:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
         if len(parts) == 1:
             return parts[0]
-        docs, scores = parts[0]
-        for more_docs, more_scores in parts[1:]:
-            merged = np.union1d(docs, more_docs)
-            total = np.zeros(len(merged), dtype=np.float64)
-            total[np.searchsorted(merged, docs)] += scores
-            total[np.searchsorted(merged, more_docs)] += more_scores
-            docs, scores = merged.astype(np.int32), total
-        return docs, scores
+        # Dense accumulation over the segment: cheaper than merging sorted arrays, and each
+        # document's score is 0 + first + second + ..., in the order Whoosh's unions add them.
+        size = self.segment.reader().doc_count_all()
+        total = np.zeros(size, dtype=np.float64)
+        present = np.zeros(size, dtype=np.bool_)
+        for docs, scores in parts:
+            total[docs] += scores
+            present[docs] = True
+        docs = np.flatnonzero(present).astype(np.int32)
+        return docs, total[docs]
 
 
 __all__ = [

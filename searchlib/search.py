@@ -261,9 +261,13 @@ class Highlighter:
     """Builds the highlighted title and fragments of a hit."""
 
     def __init__(self, body_terms: Collection[str], title_terms: Collection[str]) -> None:
-        self.tokenize = highlight.whoosh_tokenizer(sf.text_analyzer())
-        self.body_terms = body_terms
-        self.title_terms = title_terms
+        analyzer = sf.text_analyzer()
+
+        def analyze(word: str) -> str | None:
+            return next((t.text for t in analyzer(word)), None)
+
+        self.body = highlight.TermMatcher(body_terms, analyze, word=sf.WORD, fold=sf.fold)
+        self.title = highlight.TermMatcher(title_terms, analyze, word=sf.WORD, fold=sf.fold)
 
     @classmethod
     def for_query(cls, q: wq.Query, searcher: Searcher) -> Highlighter:
@@ -312,11 +316,10 @@ def _hit(
         people=tuple(e[1] for e in entities if e[0] == "person"),
         orgs=tuple(e[1] for e in entities if e[0] == "org"),
         locations=tuple(e[1] for e in entities if e[0] == "location"),
-        title_fragment=highlight.whole(title, hl.title_terms, hl.tokenize),
+        title_fragment=highlight.whole(title, hl.title),
         fragments=highlight.fragments(
             body,
-            hl.body_terms,
-            hl.tokenize,
+            hl.body,
             max_fragments=options.fragments,
             max_chars=options.fragment_chars,
         )
