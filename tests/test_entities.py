@@ -362,3 +362,25 @@ def test_fakes_no_title_case_noise() -> None:
     assert got["Al-Nusra Front"].kind == "org"
     assert got["Qalamoun"].kind == "location"  # "in Qalamoun", "Syrias Qalamoun region"
     assert not any("Kill" in name or "Syrias" in name for name in got)
+
+
+def test_wire_copy_dates_and_sign_offs() -> None:
+    """Reuters writes dates in capitals and signs off 'Reuter': no false people or orgs."""
+    got = by_name(
+        default_extractor().extract(
+            "SHARES RISE ON MONDAY, APRIL 3",
+            "The company said earnings would rise in APR 1987.\n\nREUTER",
+        )
+    )
+    assert not {"MONDAY", "APRIL", "APR", "Reuter", "REUTER"} & set(got)
+    assert got["Reuters"].kind == "org"
+
+
+def test_names_with_and_from_the_alias_table() -> None:
+    got = by_name(
+        default_extractor().extract(
+            "", "The Securities and Exchange Commission said. The SEC agreed."
+        )
+    )
+    assert got["Securities and Exchange Commission"].aliases == ("SEC",)
+    assert "Exchange Commission" not in got

@@ -173,6 +173,9 @@ NEVER: frozenset[str] = _words(
     """
 )
 
+# Wire copy writes dates in capitals ("APR 1", "MONDAY"): those are never names either.
+NEVER = NEVER | frozenset(w.upper() for w in NEVER if len(w) > 2)
+
 # Function words that are capitalised only because they start a sentence or a headline.
 FUNCTION_WORDS: frozenset[str] = _words(
     """
