@@ -291,12 +291,16 @@ class IndexWriter:
                 deleted += self._writer.delete_by_term(sf.ID, article_id)
         return int(deleted)
 
-    def commit(self, *, optimize: bool = False) -> None:
-        """Make every change of this batch visible, atomically (``optimize`` merges segments)."""
+    def commit(self, *, optimize: bool = False, merge: bool = True) -> None:
+        """Make every change of this batch visible, atomically.
+
+        ``optimize`` merges every segment into one; ``merge=False`` adds this batch as a
+        segment of its own without Whoosh's small-segment merging.
+        """
         self._check_open()
         self._closed = True
         self._searcher.close()
-        self._writer.commit(optimize=optimize)
+        self._writer.commit(optimize=optimize, merge=merge)
         self._index._changed()
 
     def cancel(self) -> None:
@@ -681,6 +685,11 @@ class Index:
         """Delete articles by id; returns how many were deleted."""
         with self.writer(timeout=timeout) as w:
             return w.delete([ids] if isinstance(ids, str) else ids)
+
+    def segment_count(self) -> int:
+        """How many segments the index has now (each commit adds one until they are merged)."""
+        with self.searcher() as s:
+            return len(s.leaf_searchers()) if s.doc_count_all() else 0
 
     def optimize(self, *, timeout: float | None = None) -> None:
         """Merge all segments into one (slow on big indexes; searches are faster afterwards)."""

@@ -160,3 +160,20 @@ def test_fakes_seedlike_and_csv(tmp_path: Path) -> None:
         results = ix.search("Aleppo", facets=["location", "source"])
         assert results.total > 100
         assert "Aleppo" in {v.value for v in results.facets["location"]}
+
+
+def test_many_batches_are_merged_at_the_end(tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "many.jsonl",
+        "".join(
+            json.dumps({"id": f"m{i}", "title": f"Story {i}", "body": "aid"}) + "\n"
+            for i in range(60)
+        ),
+    )
+    with Index(tmp_path / "ix", create=True) as ix:
+        assert ingest(ix, [f], batch_size=5, merge=False).indexed == 60
+        assert ix.segment_count() == 12
+    with Index(tmp_path / "ix2", create=True) as ix:
+        assert ingest(ix, [f], batch_size=5).indexed == 60
+        assert ix.segment_count() == 1 and ix.count() == 60
+        assert ix.search("aid", limit=100).total == 60
