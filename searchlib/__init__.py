@@ -45,6 +45,7 @@ from .model import (
     to_data,
 )
 from .paths import bundled_seeds, default_index_path
+from .ranking import Ranking
 from .readers import ReadOptions, read_paths
 
 __version__ = "0.1.0"
@@ -68,6 +69,7 @@ __all__ = [
     "IndexWriter",
     "InputError",
     "QueryError",
+    "Ranking",
     "ReadError",
     "ReadOptions",
     "ReadWarning",

@@ -25,7 +25,7 @@ from .dates import DateOrder
 from .errors import IndexNotFound, SearchlibError
 from .index import Index
 from .ingest import ingest
-from .model import IndexReport
+from .model import SUGGESTION_KINDS, IndexReport, to_data
 from .paths import ENV_INDEX, bundled_seeds, default_index_path
 from .readers import FORMATS, ReadOptions
 
@@ -324,6 +324,19 @@ def _run_ingest(
     show_default=True,
     help="When nothing matches every word, show the best partial matches.",
 )
+@click.option(
+    "--match",
+    type=click.Choice(["all", "any"]),
+    default="all",
+    show_default=True,
+    help="all: every word must match; any: any word, more words rank higher (for questions).",
+)
+@click.option(
+    "--recency",
+    default=None,
+    metavar="HALF-LIFE",
+    help="Favour newer articles: 30d, 12h, 2w, 6m, 1y (off by default).",
+)
 @output_option("text", "json", "jsonl", "csv")
 @color_option
 @handle_errors
@@ -344,6 +357,8 @@ def query_cmd(
     interval: str,
     timeout: float,
     relax: bool,
+    match: str,
+    recency: str | None,
     fmt: str,
     color: bool | None,
 ) -> None:
@@ -366,6 +381,8 @@ def query_cmd(
             interval=interval,  # type: ignore[arg-type]
             relax=relax,
             timeout=timeout,
+            match=match,  # type: ignore[arg-type]
+            recency=recency,
         )
     if fmt == "json":
         click.echo(present.to_json(results))
@@ -381,13 +398,87 @@ def query_cmd(
 @main.command("show")
 @click.argument("article_id")
 @index_option
+@click.option(
+    "--similar",
+    "n_similar",
+    type=click.IntRange(0, 100),
+    default=5,
+    show_default=True,
+    help="How many related articles to list after it (0 for none).",
+)
 @output_option("text", "json")
 @handle_errors
-def show_cmd(article_id: str, index_dir: Path | None, fmt: str) -> None:
-    """Show one article in full, with its entities."""
+def show_cmd(article_id: str, index_dir: Path | None, n_similar: int, fmt: str) -> None:
+    """Show one article in full, with its entities and the articles most related to it."""
     with open_index(index_dir) as ix:
         article = ix.get(article_id)
-    click.echo(present.to_json(article) if fmt == "json" else present.article_text(article))
+        similar = ix.similar(article_id, limit=n_similar) if n_similar else ()
+    if fmt == "json":
+        data = to_data(article)
+        data["similar"] = to_data(similar)
+        click.echo(present.to_json(data))
+        return
+    text = present.article_text(article)
+    if similar:
+        text += "\n\nSimilar articles:\n" + present.hits_text(similar)
+    click.echo(text)
+
+
+@main.command("similar")
+@click.argument("article_id")
+@index_option
+@click.option(
+    "-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+    help="How many related articles.",
+)
+@output_option("text", "json", "jsonl")
+@color_option
+@handle_errors
+def similar_cmd(
+    article_id: str, index_dir: Path | None, limit: int, fmt: str, color: bool | None
+) -> None:
+    """List the articles most related to one: shared key words, people, organisations, places."""
+    with open_index(index_dir) as ix:
+        hits = ix.similar(article_id, limit=limit)
+    if fmt == "json":
+        click.echo(present.to_json(hits))
+    elif fmt == "jsonl":
+        for h in hits:
+            click.echo(present.to_json(h, indent=None))
+    elif hits:
+        click.echo(present.hits_text(hits, color=_use_color(color)), color=_use_color(color))
+    else:
+        click.echo("no related articles", err=True)
+
+
+@main.command("suggest")
+@click.argument("prefix")
+@index_option
+@click.option(
+    "-n", "--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+    help="How many suggestions.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(list(SUGGESTION_KINDS)),
+    help="Only suggestions of this kind (repeatable).",
+)
+@output_option("text", "json")
+@handle_errors
+def suggest_cmd(
+    prefix: str, index_dir: Path | None, limit: int, kinds: tuple[str, ...], fmt: str
+) -> None:
+    """Complete PREFIX: entity names, tags, sources and words, most articles first."""
+    with open_index(index_dir) as ix:
+        found = ix.suggest(prefix, limit=limit, kinds=kinds or None)  # type: ignore[arg-type]
+    if fmt == "json":
+        click.echo(present.to_json(found))
+    elif found:
+        click.echo(present.suggestions_text(found))
+    else:
+        click.echo(f"nothing starts with {prefix!r}", err=True)
 
 
 @main.command("stats")

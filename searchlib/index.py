@@ -31,10 +31,13 @@ from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
 from . import schema as sf
+from .complete import NameTable, check_prefix
+from .complete import suggest as complete
 from .docvalues import NO_DAY, DocValues, segment_key
 from .entities import Extractor, default_extractor
 from .errors import (
@@ -43,20 +46,28 @@ from .errors import (
     IndexLocked,
     IndexNotFound,
     InputError,
+    QueryError,
     SearchlibError,
 )
 from .model import (
     ENTITY_KINDS,
+    SUGGESTION_KINDS,
     Article,
     Entity,
+    Hit,
     IndexReport,
     IndexStats,
     SearchResults,
+    Suggestion,
+    SuggestionKind,
     validate_article,
 )
 from .query import Filters, make_parser, parse_date_bound, parse_query
+from .ranking import Match, Ranking, parse_half_life
 from .scoring import PostingsCache
-from .search import DEFAULT_TIMEOUT, SearchOptions, execute
+from .search import DEFAULT_TIMEOUT, Highlighter, SearchOptions, execute
+from .search import hit as hit_from_stored
+from .similar import related
 
 META_FILE = "searchlib.json"
 CREATE_LOCK = "searchlib_CREATE"
@@ -332,7 +343,9 @@ class Index:
     ``vectorized`` (default True) runs plain-word queries on :mod:`searchlib.scoring`, which
     ranks exactly as Whoosh's matchers do but reads each posting list once into arrays; False
     keeps every query on Whoosh's matchers. ``extractor`` replaces the default entity extractor
-    used by :meth:`add` for articles that come without entities.
+    used by :meth:`add` for articles that come without entities. ``ranking`` sets the relevance
+    model (:class:`~searchlib.ranking.Ranking`: BM25F's k1 and b, the title weight, the
+    proximity bonus) for every search through this object.
     """
 
     def __init__(
@@ -343,8 +356,10 @@ class Index:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         extractor: Extractor | None = None,
         vectorized: bool = True,
+        ranking: Ranking | None = None,
     ) -> None:
         self.path = Path(path)
+        self.ranking = ranking if ranking is not None else Ranking()
         self.lock_timeout = lock_timeout
         self.extractor: Extractor = extractor if extractor is not None else default_extractor()
         self._lock = threading.Lock()
@@ -352,9 +367,11 @@ class Index:
         self._generation = -1
         self._docvalues = DocValues()
         self._postings = PostingsCache() if vectorized else None
+        self._names: tuple[tuple[tuple[str, int], ...], NameTable] | None = None
         self._closed = False
         self._ix = self._open(create)
-        self._parser = make_parser(self._ix.schema)
+        self._parser = make_parser(self._ix.schema, title_weight=self.ranking.title_weight)
+        self._weighting = BM25F(B=self.ranking.b, K1=self.ranking.k1)
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], **kwargs: Any) -> Index:
@@ -464,7 +481,7 @@ class Index:
                 found = self._pool.pop()[1]
         if found is None:
             try:
-                found = self._ix.searcher()
+                found = self._ix.searcher(weighting=self._weighting)
             except Exception as exc:
                 raise IndexCorrupt(f"index at {self.path} cannot be read: {exc}") from None
             live_segments = {segment_key(r) for r, _ in found.reader().leaf_readers()}
@@ -509,6 +526,8 @@ class Index:
         relax: bool = True,
         suggest: bool = True,
         timeout: float = DEFAULT_TIMEOUT,
+        match: Match = "all",
+        recency: str | float | None = None,
     ) -> SearchResults:
         """Search the index.
 
@@ -521,8 +540,16 @@ class Index:
         () for none); ``histogram`` counts matches per ``interval``. When no article matches
         every word, the best partial matches are returned with ``relaxed=True`` (``relax=False``
         turns that off). A search that takes longer than ``timeout`` seconds returns what it has
-        found so far with ``partial=True``. Raises :class:`~searchlib.errors.QueryError` for a
-        bad query or option, or a wildcard that stands for too many words.
+        found so far with ``partial=True``.
+
+        ``match="any"`` finds articles with any of the words (top-level AND turned into OR),
+        ranked by score times the fraction of the words each has: natural-language questions
+        want this. ``recency`` (a half-life such as ``"30d"``, ``"12h"``, ``"2w"``, ``"1y"``)
+        multiplies each score by ``1 + 2 ** (-age / half_life)``, ``age`` counted back from the
+        newest article in the index; off by default, ignored by ``sort="date"``.
+
+        Raises :class:`~searchlib.errors.QueryError` for a bad query or option, or a wildcard
+        that stands for too many words.
         """
         if self._closed:
             raise SearchlibError("the index has been closed")
@@ -549,13 +576,22 @@ class Index:
             relax=relax,
             suggest=suggest,
             timeout=timeout,
+            match=match,
+            recency=parse_half_life(recency),
         )
         options.validate()
         parsed = parse_query(self._parser, query)
         try:
             with self.searcher() as s:
                 return execute(
-                    s, self._parser, parsed, filters, options, self._docvalues, self._postings
+                    s,
+                    self._parser,
+                    parsed,
+                    filters,
+                    options,
+                    self._docvalues,
+                    self._postings,
+                    self.ranking,
                 )
         except OSError:
             # A searcher that was opened before a merge may find a file the merge removed;
@@ -564,10 +600,72 @@ class Index:
         try:
             with self.searcher() as s:
                 return execute(
-                    s, self._parser, parsed, filters, options, self._docvalues, self._postings
+                    s,
+                    self._parser,
+                    parsed,
+                    filters,
+                    options,
+                    self._docvalues,
+                    self._postings,
+                    self.ranking,
                 )
         except OSError as exc:
             raise IndexCorrupt(f"index at {self.path} could not be read: {exc}") from None
+
+    def similar(
+        self, article_id: str, *, limit: int = 10, timeout: float = DEFAULT_TIMEOUT
+    ) -> tuple[Hit, ...]:
+        """The articles most related to ``article_id``: shared key words and shared people,
+        organisations and places (see :mod:`searchlib.similar`), best first.
+
+        Copies of the article itself (its near-duplicate group) are left out. Raises
+        :class:`DocumentNotFound` when there is no such article.
+        """
+        options = SearchOptions(limit=limit, fragments=0, timeout=timeout)
+        options.validate()
+        postings = self._postings if self._postings is not None else PostingsCache(1 << 24)
+        with self.searcher() as s:
+            docnum = s.document_number(**{sf.ID: article_id})
+            if docnum is None:
+                raise DocumentNotFound(f"no article with id {article_id!r} in {self.path}")
+            ranked = related(
+                s, self._docvalues, postings, docnum, limit=limit, timeout=timeout
+            )
+            quiet = Highlighter((), ())
+            return tuple(
+                hit_from_stored(i + 1, score, s.stored_fields(doc), quiet, options)
+                for i, (score, doc) in enumerate(ranked)
+            )
+
+    def suggest(
+        self,
+        prefix: str,
+        *,
+        limit: int = 10,
+        kinds: Sequence[SuggestionKind] | None = None,
+    ) -> tuple[Suggestion, ...]:
+        """Autocomplete ``prefix``: entity names, tags, sources and words that start with it,
+        most articles first (see :mod:`searchlib.complete`).
+
+        ``kinds`` keeps only some kinds (``"person"``, ``"org"``, ``"location"``, ``"misc"``,
+        ``"tag"``, ``"source"``, ``"word"``). Raises :class:`QueryError` for a blank or
+        over-long prefix or a bad limit or kind.
+        """
+        folded = check_prefix(prefix, limit)
+        wanted = frozenset(kinds) if kinds is not None else None
+        if wanted is not None and not wanted <= set(SUGGESTION_KINDS):
+            bad = sorted(wanted - set(SUGGESTION_KINDS))[0]
+            raise QueryError(f"unknown kind {bad!r} (kinds: {', '.join(SUGGESTION_KINDS)})")
+        with self.searcher() as s:
+            readers = [sub.reader() for sub, _ in s.leaf_searchers()]
+            key = tuple((segment_key(r), int(r.doc_count())) for r in readers)
+            with self._lock:
+                cached = self._names if self._names is not None and self._names[0] == key else None
+            if cached is None:
+                cached = (key, NameTable.build(readers, self._docvalues))
+                with self._lock:
+                    self._names = cached
+            return complete(cached[1], s.reader(), folded, limit=limit, kinds=wanted)
 
     def get(self, article_id: str) -> Article:
         """The article with this id; raises :class:`DocumentNotFound` if there is none."""

@@ -205,6 +205,28 @@ class SearchResults:
         return max(1, -(-self.total // self.limit)) if self.limit else 1
 
 
+SuggestionKind = Literal["person", "org", "location", "misc", "tag", "source", "word"]
+SUGGESTION_KINDS: tuple[SuggestionKind, ...] = (
+    "person",
+    "org",
+    "location",
+    "misc",
+    "tag",
+    "source",
+    "word",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """An autocompletion: an entity name, tag or source (``kind`` says which) or an indexed
+    word, with the number of articles that carry it."""
+
+    text: str
+    kind: SuggestionKind
+    count: int
+
+
 @dataclass(frozen=True, slots=True)
 class IndexStats:
     """Figures about an index as it is on disk now."""

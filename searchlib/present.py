@@ -18,9 +18,11 @@ from .model import (
     DateBucket,
     FacetValue,
     Fragment,
+    Hit,
     IndexReport,
     IndexStats,
     SearchResults,
+    Suggestion,
     to_data,
 )
 
@@ -214,6 +216,24 @@ def article_text(article: Article, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
+def hits_text(hits: Sequence[Hit], *, color: bool = False) -> str:
+    """A short ranked list (rank, date, title, source, id), as for similar articles."""
+    style = Style(color)
+    lines = []
+    for h in hits:
+        date = h.date.isoformat() if h.date else "undated   "
+        source = f"  [{h.source}]" if h.source else ""
+        lines.append(f"{h.rank:>3}. {date}  {style.bold(h.title)}{source}")
+        lines.append(style.dim(f"     id: {h.id}  score: {h.score:.2f}"))
+    return "\n".join(lines)
+
+
+def suggestions_text(suggestions: Sequence[Suggestion]) -> str:
+    """One suggestion per line: the text, its kind and its number of articles."""
+    width = max((len(s.text) for s in suggestions), default=0)
+    return "\n".join(f"{s.text:<{width}}  {s.kind:<8}  {s.count:,}" for s in suggestions)
+
+
 def stats_text(stats: IndexStats) -> str:
     """Index figures for people."""
     span = (
@@ -251,10 +271,12 @@ def report_text(report: IndexReport, *, max_problems: int = 50) -> str:
 __all__ = [
     "article_text",
     "histogram_lines",
+    "hits_text",
     "report_text",
     "results_csv",
     "results_jsonl",
     "results_text",
     "stats_text",
+    "suggestions_text",
     "to_json",
 ]

@@ -297,9 +297,14 @@ def split_dates(q: wq.Query) -> tuple[wq.Query, DateBounds]:
     return (rest[0] if len(rest) == 1 else wq.And(rest)), bounds
 
 
-def make_parser(schema: Schema) -> MultifieldParser:
-    """The query parser for an index's schema (reusable and safe to share between threads)."""
-    parser = MultifieldParser(list(sf.DEFAULT_FIELDS), schema, group=AndGroup)
+def make_parser(schema: Schema, *, title_weight: float = 1.0) -> MultifieldParser:
+    """The query parser for an index's schema (reusable and safe to share between threads).
+
+    Words without a field name search the title and the body; ``title_weight`` multiplies the
+    score of their title matches.
+    """
+    boosts = {sf.TITLE: title_weight} if title_weight != 1.0 else None
+    parser = MultifieldParser(list(sf.DEFAULT_FIELDS), schema, fieldboosts=boosts, group=AndGroup)
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(_StrictFieldsPlugin(sf.QUERY_FIELDS))
     parser.add_plugin(_StrictDatePlugin())

@@ -8,8 +8,8 @@ time. The scores are Whoosh's BM25F, term by term, with the same statistics (idf
 field length from the whole index, quantised field lengths, field boosts in the posting
 weights), so the ranking is Whoosh's; ``tests/test_scoring.py`` compares the two.
 
-Any other shape (phrases, wildcards, fuzzy terms, fields other than title and body, boosts,
-another weighting) returns ``None`` from :func:`plan`, and search uses Whoosh's own path.
+Any other shape (phrases, wildcards, fuzzy terms, fields other than title and body, boosted
+groups, another weighting) returns ``None`` from :func:`plan`, and search uses Whoosh's own path.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ DEFAULT_CACHE_BYTES = 128 * 1024 * 1024
 
 @dataclass(frozen=True)
 class TermNode:
-    """A word in one field."""
+    """A word in one field; its scores are multiplied by ``boost``."""
 
     field: str
     text: str
+    boost: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,12 @@ def plan(q: wq.Query) -> Node | None:
     ``NOT`` clauses may hold any query (they only remove documents); everything that scores
     must be a plain word in the title or body, combined with AND and OR.
     """
-    if getattr(q, "boost", 1.0) != 1.0:
-        return None
     if type(q) is wq.Term:
+        # a boosted word (a title weight) is scored, then multiplied, as Whoosh does
         if q.fieldname in sf.DEFAULT_FIELDS and isinstance(q.text, str):
-            return TermNode(q.fieldname, q.text)
+            return TermNode(q.fieldname, q.text, float(q.boost))
+        return None
+    if getattr(q, "boost", 1.0) != 1.0:
         return None
     if type(q) is wq.Or and getattr(q, "scale", None) is None:
         options = [plan(sub) for sub in q.subqueries]
@@ -256,11 +258,17 @@ class SegmentScorer:
             ids, weights = ids[keep], weights[keep]
         top = self.top
         idf = top.idf(node.field, node.text)
+        if node.field not in self.lengths:
+            # a field without lengths (an entity's facet field): carrying the value is what
+            # counts, so every document that has it scores idf times the boost
+            return ids, np.full(len(ids), idf * node.boost, dtype=np.float64)
         avgfl = top.avg_field_length(node.field) or 1
         fl = self.lengths[node.field][ids]
         B, K1 = self.B, self.K1
         # whoosh.scoring.bm25, term for term, so the floats are the same
         scores = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+        if node.boost != 1.0:
+            scores = scores * node.boost
         return ids, scores
 
     def _union(self, parts: list[tuple[IntArray, FloatArray]]) -> tuple[IntArray, FloatArray]:

@@ -22,7 +22,7 @@ from whoosh import collectors, sorting
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import highlight, scoring
+from . import highlight, ranking, scoring
 from . import schema as sf
 from .docvalues import DocValues, IntArray, SegmentValues, count_values
 from .errors import QueryError
@@ -34,6 +34,7 @@ from .model import (
     SearchResults,
 )
 from .query import DateBounds, Filters, ParsedQuery, filter_query, parse_query, split_dates
+from .ranking import Match, Ranking
 from .scoring import FloatArray
 
 SortOrder = Literal["relevance", "date"]
@@ -66,9 +67,13 @@ class SearchOptions:
     relax: bool = True
     suggest: bool = True
     timeout: float = DEFAULT_TIMEOUT
+    match: Match = "all"
+    recency: float | None = None
 
     def validate(self) -> None:
         """Raise :class:`QueryError` for an option outside its range."""
+        if self.match not in ("all", "any"):
+            raise QueryError(f"match must be 'all' or 'any', not {self.match!r}")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {self.limit}")
         if self.page < 1:
@@ -297,9 +302,10 @@ def _positive_leaves(q: wq.Query) -> Iterable[wq.Query]:
         yield from _positive_leaves(child)
 
 
-def _hit(
+def hit(
     rank: int, score: float, stored: Mapping[str, Any], hl: Highlighter, options: SearchOptions
 ) -> Hit:
+    """A :class:`Hit` from a document's stored fields, highlighted by ``hl``."""
     entities = stored.get(sf.ENTITIES) or ()
     date = stored.get(sf.DATE)
     title = stored.get(sf.TITLE, "")
@@ -371,34 +377,123 @@ def _collect(
     return [(_score(results.score(i)), results.docnum(i)) for i in range(results.scored_length())]
 
 
-def _ranked(
-    searcher: Searcher,
-    q: wq.Query,
-    mask: RankFilter,
-    depth: int,
-    sort: SortOrder,
-    budget: Budget,
-) -> list[tuple[float, int]]:
-    return _collect(searcher, q, mask, depth, sort, budget)
+def _whoosh_scores(
+    searcher: Searcher, q: wq.Query, matched: Matched, mask: RankFilter, budget: Budget
+) -> list[FloatArray]:
+    """Whoosh's scores of ``matched`` under ``q``, aligned with each segment's documents.
+
+    A document the time budget left unscored gets 0.
+    """
+    scored = _collect(searcher, q, mask, None, "relevance", budget)
+    if scored:
+        pairs = np.asarray(sorted((d, s) for s, d in scored), dtype=np.float64)
+        known, known_scores = pairs[:, 0].astype(np.int64), pairs[:, 1]
+    else:
+        known, known_scores = np.zeros(0, np.int64), np.zeros(0, np.float64)
+    out: list[FloatArray] = []
+    for _, offset, _, docs in matched:
+        wanted = docs.astype(np.int64) + offset
+        at = np.minimum(np.searchsorted(known, wanted), max(len(known) - 1, 0))
+        found = known[at] == wanted if len(known) else np.zeros(len(wanted), np.bool_)
+        out.append(np.where(found, known_scores[at] if len(known) else 0.0, 0.0))
+    return out
 
 
-def _relaxed_ranked(
+def _coverage(
+    matched: Matched, clauses: list[wq.Query], vector: VectorPath | None
+) -> IntArray:
+    """How many of ``clauses`` each matched document matches, in ``matched`` order."""
+    parts: list[IntArray] = []
+    by_offset = vector.coverage(clauses) if vector is not None else None
+    for sub, offset, _, docs in matched:
+        if by_offset is not None:
+            parts.append(by_offset[offset][docs])
+            continue
+        counts = np.zeros(sub.reader().doc_count_all(), dtype=np.int32)
+        for clause in clauses:
+            counts[np.fromiter(clause.docs(sub), dtype=np.int32)] += 1
+        parts.append(counts[docs])
+    return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+
+
+def _proximity_pairs(parsed: ParsedQuery) -> list[tuple[str, str]]:
+    analyzer = sf.text_analyzer()
+    terms = [t.text for word in parsed.words for t in analyzer(word.text)]
+    return ranking.adjacent_pairs(terms)
+
+
+def _near(searcher: Searcher, pairs: list[tuple[str, str]], docnums: list[int]) -> FloatArray:
+    """For each document, the fraction of ``pairs`` it holds side by side (title or body)."""
+    found = np.zeros(len(docnums), dtype=np.float64)
+    wanted = sorted(range(len(docnums)), key=docnums.__getitem__)
+    for pair in pairs:
+        phrase = wq.Or([wq.Phrase(field, list(pair)) for field in sf.DEFAULT_FIELDS])
+        for sub, offset in leaves(searcher):
+            size = sub.reader().doc_count_all()
+            local = [(docnums[i] - offset, i) for i in wanted if 0 <= docnums[i] - offset < size]
+            if not local:
+                continue
+            m = phrase.matcher(sub, sub.boolean_context())
+            for doc, i in local:
+                if not m.is_active():
+                    break
+                if m.id() < doc:
+                    m.skip_to(doc)
+                if m.is_active() and m.id() == doc:
+                    found[i] += 1
+    return found / max(len(pairs), 1)
+
+
+def _rank(
     searcher: Searcher,
     parsed: ParsedQuery,
-    relaxed: wq.Query,
-    mask: RankFilter,
-    depth: int,
+    matched: Matched,
+    scores: list[FloatArray],
+    options: SearchOptions,
+    model: Ranking,
     sort: SortOrder,
-    budget: Budget,
+    coverage: IntArray | None,
+    docvalues: DocValues,
 ) -> list[tuple[float, int]]:
-    """Partial matches: more matching clauses first, then score (or date)."""
-    coverage: Counter[int] = Counter()
-    for clause in parsed.clauses():
-        coverage.update(searcher.docs_for_query(clause))
-    scored = _collect(searcher, relaxed, mask, None, sort, budget)
-    if sort == "relevance":
-        scored.sort(key=lambda sd: (-coverage[sd[1]], -sd[0]))
-    return scored[:depth]
+    """The best ``page * limit`` matches as (score, global docnum), best first.
+
+    ``coverage`` (partial matches) puts articles with more of the query's words first; with
+    ``match="any"`` it scales the scores instead (coordination).
+    """
+    if not matched:
+        return []
+    depth = options.page * options.limit
+    docnums = np.concatenate([docs.astype(np.int64) + offset for _, offset, _, docs in matched])
+    all_scores = np.concatenate(scores) if scores else np.zeros(len(docnums))
+    days = np.concatenate([table.days[docs] for _, _, table, docs in matched])
+    first_key = coverage
+    if coverage is not None and options.match == "any":
+        all_scores = ranking.coordination(all_scores, coverage, len(parsed.clauses()))
+        first_key = None
+    if options.recency is not None and sort == "relevance":
+        origin = max(
+            (int(docvalues.for_reader(sub.reader()).days.max(initial=0)) for sub, _ in
+             leaves(searcher)),
+            default=0,
+        )
+        all_scores = ranking.recency_boost(all_scores, days, origin, options.recency)
+    positions = ranking.order(
+        all_scores, docnums, days=days if sort == "date" else None, coverage=first_key
+    )
+    pairs = _proximity_pairs(parsed) if model.proximity and sort == "relevance" else []
+    if pairs:
+        top = positions[: max(depth, ranking.PROXIMITY_DEPTH)]
+        near = _near(searcher, pairs, docnums[top].tolist())
+        all_scores = all_scores.copy()
+        all_scores[top] *= 1.0 + model.proximity * near
+        reordered = ranking.order(
+            all_scores[top],
+            docnums[top],
+            coverage=first_key[top] if first_key is not None else None,
+        )
+        positions = top[reordered]
+    positions = positions[:depth]
+    return list(zip(all_scores[positions].tolist(), docnums[positions].tolist(), strict=True))
 
 
 #: A word this rare is checked for a likelier spelling when the query matched badly.
@@ -455,7 +550,7 @@ def suggest(
     return text if has_results(parse_query(parser, text).query) else None
 
 
-class _VectorPath:
+class VectorPath:
     """Matching and ranking with :mod:`searchlib.scoring`, segment by segment."""
 
     def __init__(
@@ -521,27 +616,6 @@ class _VectorPath:
             out[offset] = counts
         return out
 
-    def rank(
-        self,
-        matched: Matched,
-        scores: list[FloatArray],
-        depth: int,
-        sort: SortOrder,
-        coverage: dict[int, IntArray] | None,
-    ) -> list[tuple[float, int]]:
-        """The best ``depth`` (score, global docnum), ordered like Whoosh's collectors do."""
-        if not matched:
-            return []
-        docnums = np.concatenate([docs.astype(np.int64) + offset for _, offset, _, docs in matched])
-        all_scores = np.concatenate(scores)
-        keys: list[Any] = [docnums, -all_scores]  # np.lexsort: last key is the primary one
-        if sort == "date":
-            keys.append(-np.concatenate([table.days[docs] for _, _, table, docs in matched]))
-        elif coverage is not None:
-            keys.append(-np.concatenate([coverage[offset][docs] for _, offset, _, docs in matched]))
-        order = np.lexsort(keys)[:depth]
-        return list(zip(all_scores[order].tolist(), docnums[order].tolist(), strict=True))
-
 
 def execute(
     searcher: Searcher,
@@ -551,6 +625,7 @@ def execute(
     options: SearchOptions,
     docvalues: DocValues,
     postings: scoring.PostingsCache | None = None,
+    model: Ranking | None = None,
 ) -> SearchResults:
     """Run ``parsed`` with ``filters`` on ``searcher`` and assemble the :class:`SearchResults`.
 
@@ -559,6 +634,7 @@ def execute(
     """
     started = time.perf_counter()
     options.validate()
+    model = model or Ranking()
     budget = Budget(options.timeout)
     check_expansion(parsed.query, searcher)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
@@ -575,43 +651,43 @@ def execute(
         )
 
     vector = (
-        _VectorPath(searcher, docvalues, postings, mask, dates, budget)
+        VectorPath(searcher, docvalues, postings, mask, dates, budget)
         if postings is not None and scoring.supported(searcher)
         else None
     )
-    node = scoring.plan(q) if vector is not None else None
-    if vector is not None and node is not None:
-        matched, scores = vector.run(node)
-    else:
-        matched, scores = matching(q), None
+
+    def run(query: wq.Query) -> tuple[Matched, list[FloatArray] | None]:
+        node = scoring.plan(query) if vector is not None else None
+        if vector is not None and node is not None:
+            return vector.run(node)
+        return matching(query), None
+
+    anyword = options.match == "any" and parsed.relaxed() is not None
+    if anyword:
+        q, _ = split_dates(parsed.relaxed())
+    matched, scores = run(q)
     total = _total(matched)
     relaxed = False
-    if total == 0 and options.relax and not budget.exceeded:
+    if total == 0 and options.relax and not anyword and not budget.exceeded:
         relaxed_q = parsed.relaxed()
         if relaxed_q is not None:
             relaxed_q, _ = split_dates(relaxed_q)
-            relaxed_node = scoring.plan(relaxed_q) if vector is not None else None
-            if vector is not None and relaxed_node is not None:
-                matched, scores = vector.run(relaxed_node)
-                node = relaxed_node
-            else:
-                matched, scores = matching(relaxed_q), None
+            matched, scores = run(relaxed_q)
             total = _total(matched)
             relaxed = total > 0
             if relaxed:
                 q = relaxed_q
-    if scores is not None and vector is not None:
-        coverage = vector.coverage(parsed.clauses()) if relaxed else None
-        ranked = vector.rank(matched, scores, depth, sort, coverage)
-    else:
-        # Rank within exactly the matches: a date filter is applied as their docnums.
-        rank_filter: RankFilter = mask if dates.is_open() else _docset(matched)
-        if relaxed:
-            ranked = _relaxed_ranked(searcher, parsed, q, rank_filter, depth, sort, budget)
-        elif total:
-            ranked = _ranked(searcher, q, rank_filter, depth, sort, budget)
+    if scores is None and total:
+        if parsed.match_all:
+            scores = [np.ones(len(docs)) for *_, docs in matched]
         else:
-            ranked = []
+            # Score exactly the matches: a date filter is applied as their docnums.
+            rank_filter: RankFilter = mask if dates.is_open() else _docset(matched)
+            scores = _whoosh_scores(searcher, q, matched, rank_filter, budget)
+    coverage = _coverage(matched, parsed.clauses(), vector) if relaxed or anyword else None
+    ranked = _rank(
+        searcher, parsed, matched, scores or [], options, model, sort, coverage, docvalues
+    )
 
     counters, days = count_values(
         ((table, docs) for _, _, table, docs in matched),
@@ -632,7 +708,7 @@ def execute(
     hl = Highlighter.for_query(q, searcher)
     first = (options.page - 1) * options.limit
     hits = tuple(
-        _hit(first + i + 1, score, searcher.stored_fields(doc), hl, options)
+        hit(first + i + 1, score, searcher.stored_fields(doc), hl, options)
         for i, (score, doc) in enumerate(ranked[first:depth])
     )
     suggestion = (

@@ -98,6 +98,9 @@ def test_explicit_missing_index_is_an_error_not_created(tmp_path: Path) -> None:
         (["query", "x", "--since", "yesterday"], "bad date"),
         (["query", "AND"], "nothing to search for"),
         (["show", "no-such-id"], "no article with id"),
+        (["similar", "no-such-id"], "no article with id"),
+        (["query", "aleppo", "--recency", "soon"], "recency must be a half-life"),
+        (["suggest", "!!"], "nothing to complete"),
     ],
 )
 def test_user_errors_are_one_line(home: Path, args: list[str], message: str) -> None:
@@ -125,6 +128,32 @@ def test_index_show_stats_delete(tmp_path: Path) -> None:
     assert code == 0
     code, out, _ = run("stats", "--index", ix, "--format", "json")
     assert json.loads(out)["documents"] == 0
+
+
+def test_similar_suggest_and_match_any(tmp_path: Path) -> None:
+    ix = str(tmp_path / "ix")
+    lines = [
+        {"id": "a", "title": "Lavrov meets envoy in Geneva", "body": "Talks on the ceasefire."},
+        {"id": "b", "title": "Geneva talks go on", "body": "Lavrov and the envoy spoke again."},
+        {"id": "c", "title": "Cup final", "body": "The match ended in a draw."},
+    ]
+    src = tmp_path / "news.jsonl"
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    assert run("index", str(src), "--index", ix)[0] == 0
+    code, out, _ = run("similar", "a", "--index", ix, "--format", "json")
+    assert code == 0 and [h["id"] for h in json.loads(out)] == ["b"]
+    code, out, _ = run("show", "a", "--index", ix)
+    assert code == 0 and "Similar articles:" in out and "Geneva talks go on" in out
+    code, out, _ = run("show", "a", "--index", ix, "--format", "json", "--similar", "0")
+    assert json.loads(out)["similar"] == []
+    code, out, _ = run("suggest", "lav", "--index", ix, "--format", "json")
+    assert code == 0 and json.loads(out)[0]["text"].lower().endswith("lavrov")
+    code, out, _ = run("suggest", "gen", "--index", ix, "--kind", "word")
+    assert code == 0 and out.startswith("geneva")
+    code, out, _ = run("query", "lavrov draw", "--index", ix, "--match", "any", "--format", "json")
+    assert code == 0 and json.loads(out)["total"] == 3 and not json.loads(out)["relaxed"]
+    code, out, _ = run("query", "ceasefire", "--index", ix, "--recency", "30d", "--format", "json")
+    assert code == 0 and json.loads(out)["hits"][0]["id"] == "a"
 
 
 def test_index_exit_status_reports_failures(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, corpus
 
-from searchlib import Article, Index
+from searchlib import Article, Index, Ranking
 from searchlib.query import make_parser, parse_query
 from searchlib.schema import build_schema
 from searchlib.scoring import AndNode, OrNode, TermNode, plan
@@ -39,6 +39,9 @@ OPTIONS: list[dict[str, Any]] = [
     {"person": "Sergey Lavrov"},
     {"location": "Idlib", "source": "rt"},
     {"page": 2, "limit": 7},
+    {"match": "any"},
+    {"recency": "90d"},
+    {"match": "any", "sort": "date"},
 ]
 
 
@@ -68,6 +71,19 @@ def test_same_ranking_as_whoosh(
     pair: tuple[Index, Index], query: str, options: dict[str, Any]
 ) -> None:
     _same(*pair, query, **dict(options))
+
+
+TUNED = Ranking(k1=0.9, b=0.4, title_weight=2.5)
+
+
+@pytest.mark.parametrize("options", [{}, {"match": "any"}, {"sort": "date"}], ids=str)
+@pytest.mark.parametrize("query", QUERIES)
+def test_same_ranking_as_whoosh_with_other_parameters(
+    generated_index: Index, query: str, options: dict[str, Any]
+) -> None:
+    fast = Index(generated_index.path, ranking=TUNED)
+    slow = Index(generated_index.path, ranking=TUNED, vectorized=False)
+    _same(fast, slow, query, **dict(options))
 
 
 def test_relaxed_ranking_is_the_same(tmp_path: Path) -> None:

@@ -1,0 +1,138 @@
+"""How matches are put in order: the BM25F parameters, multi-word matching, proximity, recency.
+
+A search first finds every matching article with a relevance score (BM25F, see
+:mod:`searchlib.scoring`). This module turns those scores into the final order, on whole numpy
+arrays:
+
+* **coordination** (``match="any"``, and the partial matches of a relaxed ``match="all"``
+  search): an article that has more of the query's words ranks higher;
+* **proximity** (:attr:`Ranking.proximity`): the best few hundred are re-scored with a bonus
+  for each pair of adjacent query words they contain next to each other;
+* **recency** (``recency="30d"``): the score is multiplied by ``1 + 2 ** (-age / half_life)``,
+  where ``age`` is the number of days between the article and the newest article in the
+  index, so the newest articles count up to twice as much and an article one half-life older
+  one and a half times as much. Undated articles get no boost. Off unless asked for;
+* **date order** (``sort="date"``): newest first, ties broken by score, then index order.
+
+Ties are always broken by index order (document number), as Whoosh's collectors do.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .docvalues import NO_DAY, IntArray
+from .errors import QueryError
+
+FloatArray = npt.NDArray[np.float64]
+
+Match = Literal["all", "any"]
+"""``all``: every word must match (relaxed to partial matches when none does); ``any``: any."""
+
+#: How many of the best matches proximity re-scores.
+PROXIMITY_DEPTH = 200
+
+_HALF_LIFE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdwmy])\s*$", re.IGNORECASE)
+_UNIT_DAYS = {"h": 1 / 24, "d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The relevance model of an index, chosen when it is opened (``Index(path, ranking=...)``).
+
+    ``k1`` and ``b`` are BM25F's term-frequency saturation and length normalisation;
+    ``title_weight`` multiplies what a title match contributes (on top of the title's boost
+    of 2 in the index); ``proximity`` is the bonus, as a fraction of the score, for an article
+    that contains every pair of adjacent query words next to each other (0 turns it off).
+    """
+
+    k1: float = 1.2
+    b: float = 0.75
+    title_weight: float = 1.0
+    proximity: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.k1 <= 100:
+            raise QueryError(f"k1 must be between 0 and 100, not {self.k1}")
+        if not 0 <= self.b <= 1:
+            raise QueryError(f"b must be between 0 and 1, not {self.b}")
+        if not 0 < self.title_weight <= 100:
+            raise QueryError(f"title_weight must be in (0, 100], not {self.title_weight}")
+        if not 0 <= self.proximity <= 100:
+            raise QueryError(f"proximity must be between 0 and 100, not {self.proximity}")
+
+
+def parse_half_life(value: str | float | None) -> float | None:
+    """A recency half-life in days from ``"30d"``, ``"12h"``, ``"2w"``, ``"6m"``, ``"1y"`` or a
+    number of days; None for none. Raises :class:`QueryError` for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        days = float(value)
+    else:
+        found = _HALF_LIFE.match(str(value))
+        if found is None:
+            raise QueryError(
+                f"recency must be a half-life like 30d, 12h, 2w, 6m or 1y, not {value!r}"
+            )
+        days = float(found.group(1)) * _UNIT_DAYS[found.group(2).lower()]
+    if not 0 < days <= 36525:
+        raise QueryError(f"recency half-life must be more than 0 and at most 100 years: {value!r}")
+    return days
+
+
+def coordination(scores: FloatArray, coverage: IntArray, clauses: int) -> FloatArray:
+    """Scores multiplied by the fraction of the query's ``clauses`` each article matches."""
+    if clauses <= 1:
+        return scores
+    return scores * (coverage.astype(np.float64) / clauses)
+
+
+def recency_boost(scores: FloatArray, days: IntArray, origin: int, half_life: float) -> FloatArray:
+    """Scores times ``1 + 2 ** (-age / half_life)``; ``age`` in days before ``origin``."""
+    age = np.maximum(origin - days.astype(np.float64), 0.0)
+    boost = np.where(days == NO_DAY, 1.0, 1.0 + np.exp2(-age / half_life))
+    return scores * boost
+
+
+def order(
+    scores: FloatArray,
+    docnums: npt.NDArray[np.int64],
+    *,
+    days: IntArray | None = None,
+    coverage: IntArray | None = None,
+) -> npt.NDArray[np.intp]:
+    """Positions of the matches, best first.
+
+    By ``days`` (newest first) when given, else by ``coverage`` (more clauses first) when given;
+    then by score, then by document number.
+    """
+    keys: list[npt.NDArray[np.generic]] = [docnums, -scores]  # lexsort: the last key leads
+    if days is not None:
+        keys.append(-days)
+    elif coverage is not None:
+        keys.append(-coverage)
+    return np.lexsort(keys)
+
+
+def adjacent_pairs(terms: list[str]) -> list[tuple[str, str]]:
+    """The pairs of neighbouring analysed query words, each pair once."""
+    return list(dict.fromkeys(itertools.pairwise(terms)))
+
+
+__all__ = [
+    "PROXIMITY_DEPTH",
+    "Match",
+    "Ranking",
+    "adjacent_pairs",
+    "coordination",
+    "order",
+    "parse_half_life",
+    "recency_boost",
+]
