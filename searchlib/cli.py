@@ -337,6 +337,11 @@ def _run_ingest(
     metavar="HALF-LIFE",
     help="Favour newer articles: 30d, 12h, 2w, 6m, 1y (off by default).",
 )
+@click.option(
+    "--collapse/--no-collapse",
+    default=None,
+    help="One hit per group of near-duplicates, '+N similar' [default: on for text output].",
+)
 @output_option("text", "json", "jsonl", "csv")
 @color_option
 @handle_errors
@@ -359,6 +364,7 @@ def query_cmd(
     relax: bool,
     match: str,
     recency: str | None,
+    collapse: bool | None,
     fmt: str,
     color: bool | None,
 ) -> None:
@@ -383,6 +389,7 @@ def query_cmd(
             timeout=timeout,
             match=match,  # type: ignore[arg-type]
             recency=recency,
+            collapse=fmt == "text" if collapse is None else collapse,
         )
     if fmt == "json":
         click.echo(present.to_json(results))

@@ -35,6 +35,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
+from . import dedup
 from . import schema as sf
 from .complete import NameTable, check_prefix
 from .complete import suggest as complete
@@ -118,6 +119,7 @@ def to_document(article: Article, digest: str) -> dict[str, Any]:
             (e.kind, e.name, e.mentions, tuple(e.aliases)) for e in article.entities
         ),
     }
+    doc[sf.DUP_SIG] = dedup.to_bytes(dedup.signature(article.title, article.body))
     if article.date is not None:
         doc[sf.DATE] = dt.datetime.combine(article.date, dt.time.min)
         doc[sf.DAY] = article.date.isoformat()
@@ -528,6 +530,7 @@ class Index:
         timeout: float = DEFAULT_TIMEOUT,
         match: Match = "all",
         recency: str | float | None = None,
+        collapse: bool = False,
     ) -> SearchResults:
         """Search the index.
 
@@ -547,6 +550,8 @@ class Index:
         want this. ``recency`` (a half-life such as ``"30d"``, ``"12h"``, ``"2w"``, ``"1y"``)
         multiplies each score by ``1 + 2 ** (-age / half_life)``, ``age`` counted back from the
         newest article in the index; off by default, ignored by ``sort="date"``.
+        ``collapse`` shows one article per group of near-duplicates (syndicated copies of one
+        story): the best-ranked one, with the others' ids in :attr:`Hit.duplicates`.
 
         Raises :class:`~searchlib.errors.QueryError` for a bad query or option, or a wildcard
         that stands for too many words.
@@ -578,6 +583,7 @@ class Index:
             timeout=timeout,
             match=match,
             recency=parse_half_life(recency),
+            collapse=collapse,
         )
         options.validate()
         parsed = parse_query(self._parser, query)

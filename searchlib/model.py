@@ -138,7 +138,11 @@ class Fragment:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked search result."""
+    """One ranked search result.
+
+    ``duplicates`` holds the ids of the matching articles that are near-duplicates of this one
+    (syndicated copies), when the search collapsed them (``collapse=True``); otherwise ().
+    """
 
     rank: int
     id: str
@@ -153,6 +157,7 @@ class Hit:
     locations: tuple[str, ...]
     title_fragment: Fragment
     fragments: tuple[Fragment, ...]
+    duplicates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +187,9 @@ class SearchResults:
     results are the best partial matches (articles matching more terms first). ``suggestion``
     is a corrected query that has results, offered when a term is unknown. ``partial`` is true
     when the search ran out of its time budget: ``total``, the facets and the hits then cover
-    only the documents examined in time.
+    only the documents examined in time. ``collapsed`` is true when near-duplicates were folded
+    into the hit they copy (listed in :attr:`Hit.duplicates`); ``total``, the facets and the
+    histogram always count articles, not groups.
     """
 
     query: str
@@ -198,6 +205,7 @@ class SearchResults:
     suggestion: str | None = None
     elapsed_ms: float = 0.0
     partial: bool = False
+    collapsed: bool = False
 
     @property
     def pages(self) -> int:

@@ -169,7 +169,8 @@ def results_text(results: SearchResults, *, color: bool = False) -> str:
         source = f"  [{h.source}]" if h.source else ""
         lines.append("")
         lines.append(f"{h.rank:>3}. {date}  {style.bold(style.fragment(h.title_fragment))}{source}")
-        lines.append(style.dim(f"     id: {h.id}  score: {h.score:.2f}"))
+        copies = f"  +{len(h.duplicates)} similar" if h.duplicates else ""
+        lines.append(style.dim(f"     id: {h.id}  score: {h.score:.2f}{copies}"))
         for f in h.fragments:
             lines.append(f"     … {style.fragment(f)} …")
     facet_lines = [

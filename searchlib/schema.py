@@ -8,6 +8,9 @@ Each concept has up to three representations in the index:
   counts, exact filters and display names all come from its terms;
 * **stored** values, returned with each hit.
 
+Each article's near-duplicate signature (:mod:`searchlib.dedup`) is a fixed-width column,
+read only for the results that a collapsing search examines.
+
 Dates are a ``DATETIME`` (for ranges), a sortable day number (``date_sort``: the proleptic
 ordinal, 0 for undated articles so they sort last), and a ``f_day`` keyword (``YYYY-MM-DD``)
 from which the histogram counts any bucket width without range queries.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
@@ -29,7 +32,9 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 1
+from . import dedup
+
+SCHEMA_VERSION = 2
 """Bumped whenever the schema changes in a way an existing index cannot be read with."""
 
 # Identity and bookkeeping
@@ -46,6 +51,9 @@ SPELL = "spell"
 DATE = "date"
 DAY = "f_day"
 DATE_SORT = "date_sort"
+
+# Near-duplicate detection: each article's MinHash signature, a fixed-width column
+DUP_SIG = "dup_sig"
 
 # Stored-only structured values
 TAGS = "s_tags"
@@ -146,6 +154,11 @@ def build_schema() -> fields.Schema:
             DATE: fields.DATETIME(stored=True),
             DATE_SORT: fields.NUMERIC(int, bits=32, sortable=True, default=0),
             DAY: fields.ID(),
+            DUP_SIG: fields.COLUMN(
+                columns.FixedBytesColumn(
+                    4 * dedup.NUM_PERM, default=dedup.to_bytes(dedup.signature("", ""))
+                )
+            ),
             SOURCE: fields.STORED(),
             URL: fields.STORED(),
             TAGS: fields.STORED(),

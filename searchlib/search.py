@@ -8,6 +8,7 @@ matching documents. Only the hits on the page being shown are loaded and highlig
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import itertools
@@ -18,13 +19,14 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import collectors, sorting
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import highlight, ranking, scoring
+from . import dedup, highlight, ranking, scoring
 from . import schema as sf
-from .docvalues import DocValues, IntArray, SegmentValues, count_values
+from .docvalues import NO_DAY, DocValues, IntArray, SegmentValues, count_values
 from .errors import QueryError
 from .model import (
     DateBucket,
@@ -69,6 +71,7 @@ class SearchOptions:
     timeout: float = DEFAULT_TIMEOUT
     match: Match = "all"
     recency: float | None = None
+    collapse: bool = False
 
     def validate(self) -> None:
         """Raise :class:`QueryError` for an option outside its range."""
@@ -303,7 +306,12 @@ def _positive_leaves(q: wq.Query) -> Iterable[wq.Query]:
 
 
 def hit(
-    rank: int, score: float, stored: Mapping[str, Any], hl: Highlighter, options: SearchOptions
+    rank: int,
+    score: float,
+    stored: Mapping[str, Any],
+    hl: Highlighter,
+    options: SearchOptions,
+    duplicates: tuple[str, ...] = (),
 ) -> Hit:
     """A :class:`Hit` from a document's stored fields, highlighted by ``hl``."""
     entities = stored.get(sf.ENTITIES) or ()
@@ -331,6 +339,7 @@ def hit(
         )
         if options.fragments
         else (),
+        duplicates=duplicates,
     )
 
 
@@ -454,8 +463,11 @@ def _rank(
     sort: SortOrder,
     coverage: IntArray | None,
     docvalues: DocValues,
-) -> list[tuple[float, int]]:
-    """The best ``page * limit`` matches as (score, global docnum), best first.
+) -> list[tuple[float, int, list[int]]]:
+    """The best ``page * limit`` matches as (score, global docnum, copies' docnums), best first.
+
+    The copies are empty unless ``options.collapse``: then each result stands for its group of
+    near-duplicates among the matches examined (see :func:`collapse`).
 
     ``coverage`` (partial matches) puts articles with more of the query's words first; with
     ``match="any"`` it scales the scores instead (coordination).
@@ -491,9 +503,75 @@ def _rank(
             docnums[top],
             coverage=first_key[top] if first_key is not None else None,
         )
-        positions = top[reordered]
-    positions = positions[:depth]
-    return list(zip(all_scores[positions].tolist(), docnums[positions].tolist(), strict=True))
+        positions = np.concatenate([top[reordered], positions[len(top) :]])
+    if options.collapse:
+        groups = collapse(searcher, docnums, days, positions, depth)
+    else:
+        groups = [(int(p), []) for p in positions[:depth]]
+    return [
+        (float(all_scores[p]), int(docnums[p]), [int(docnums[c]) for c in copies])
+        for p, copies in groups
+    ]
+
+
+#: A collapsing search examines at least this many of the best matches for copies...
+COLLAPSE_WINDOW = 200
+#: ... or this many times the results asked for, whichever is more.
+COLLAPSE_FACTOR = 4
+
+
+#: Copies of one story are published within this many days of each other (recurring
+#: template stories, such as a weekly report with new figures, are not copies).
+COPY_WINDOW_DAYS = 3
+
+
+def collapse(
+    searcher: Searcher,
+    docnums: npt.NDArray[np.int64],
+    days: IntArray,
+    positions: npt.NDArray[np.intp],
+    depth: int,
+) -> list[tuple[int, list[int]]]:
+    """Walk the ranked matches, keeping the first of each group of near-duplicates.
+
+    Returns up to ``depth`` (position, positions of its copies). A match is a copy of the first
+    kept result it is a near-duplicate of (:func:`searchlib.dedup.is_duplicate`, on the MinHash
+    signatures stored in the index) dated within :data:`COPY_WINDOW_DAYS` of it (or both
+    undated). At least ``max(COLLAPSE_WINDOW, COLLAPSE_FACTOR * depth)``
+    matches are examined, and more while fewer than ``depth`` results have been kept, so a
+    copy ranked far below its original may be listed on its own.
+    """
+    offsets = [offset for _, offset in leaves(searcher)]
+    readers = [sub.reader() for sub, _ in leaves(searcher)]
+    columns: dict[int, Any] = {}
+    need = dedup.THRESHOLD * dedup.NUM_PERM
+    kept: list[tuple[int, list[int]]] = []
+    kept_sigs = np.zeros((0, dedup.NUM_PERM), dtype=np.uint32)
+    kept_days = np.zeros(0, dtype=np.int64)
+    window = max(COLLAPSE_WINDOW, COLLAPSE_FACTOR * depth)
+    for n, position in enumerate(positions.tolist()):
+        if n >= window and len(kept) >= depth:
+            break
+        docnum = int(docnums[position])
+        seg = bisect.bisect_right(offsets, docnum) - 1
+        if seg not in columns:
+            columns[seg] = readers[seg].column_reader(sf.DUP_SIG)
+        sig = dedup.from_bytes(columns[seg][docnum - offsets[seg]])
+        day = int(days[position])
+        if not dedup.is_empty(sig) and len(kept):
+            near = (
+                (kept_days == NO_DAY)
+                if day == NO_DAY
+                else ((kept_days != NO_DAY) & (np.abs(kept_days - day) <= COPY_WINDOW_DAYS))
+            )
+            same = near & (np.count_nonzero(kept_sigs == sig, axis=1) >= need)
+            if same.any():
+                kept[int(np.argmax(same))][1].append(position)
+                continue
+        kept.append((position, []))
+        kept_sigs = np.vstack([kept_sigs, sig[None, :]])
+        kept_days = np.append(kept_days, day)
+    return kept[:depth]
 
 
 #: A word this rare is checked for a likelier spelling when the query matched badly.
@@ -708,8 +786,15 @@ def execute(
     hl = Highlighter.for_query(q, searcher)
     first = (options.page - 1) * options.limit
     hits = tuple(
-        hit(first + i + 1, score, searcher.stored_fields(doc), hl, options)
-        for i, (score, doc) in enumerate(ranked[first:depth])
+        hit(
+            first + i + 1,
+            score,
+            searcher.stored_fields(doc),
+            hl,
+            options,
+            tuple(searcher.stored_fields(c)[sf.ID] for c in copies),
+        )
+        for i, (score, doc, copies) in enumerate(ranked[first:depth])
     )
     suggestion = (
         suggest(
@@ -736,6 +821,7 @@ def execute(
         suggestion=suggestion,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         partial=budget.exceeded,
+        collapsed=options.collapse,
     )
 
 
