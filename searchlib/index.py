@@ -549,7 +549,7 @@ class Index:
         ranked by score times the fraction of the words each has: natural-language questions
         want this. ``recency`` (a half-life such as ``"30d"``, ``"12h"``, ``"2w"``, ``"1y"``)
         multiplies each score by ``1 + 2 ** (-age / half_life)``, ``age`` counted back from the
-        newest article in the index; off by default, ignored by ``sort="date"``.
+        newest matching article; off by default, ignored by ``sort="date"``.
         ``collapse`` shows one article per group of near-duplicates (syndicated copies of one
         story): the best-ranked one, with the others' ids in :attr:`Hit.duplicates`.
 

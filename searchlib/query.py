@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +116,30 @@ class ParsedQuery:
             return None
         ored: wq.Query = wq.Or(positives)
         return wq.And([ored, *negatives]) if negatives else ored
+
+    def without_words(self, drop: Collection[str]) -> ParsedQuery:
+        """The query without its top-level plain words that are in ``drop`` (lower case).
+
+        Used to take the function words out of a question ("what", "does", "about"). Returns
+        the query unchanged when it is not a conjunction or when nothing would be left.
+        """
+        q = self.query
+        if not isinstance(q, wq.And) or not drop:
+            return self
+        spans = {(w.start, w.end): w for w in self.words if w.text.lower() in drop}
+
+        def droppable(clause: wq.Query) -> bool:
+            if isinstance(clause, wq.Not):
+                return False
+            places = {_place(leaf) for leaf in clause.leaves()}
+            return len(places) == 1 and next(iter(places)) in spans
+
+        kept = [c for c in q.subqueries if not droppable(c)]
+        if len(kept) == len(q.subqueries) or not any(not isinstance(c, wq.Not) for c in kept):
+            return self
+        words = tuple(w for w in self.words if (w.start, w.end) not in spans)
+        query = kept[0] if len(kept) == 1 else wq.And(kept)
+        return ParsedQuery(self.text, query, words, self.match_all)
 
     def clauses(self) -> list[wq.Query]:
         """The positive top-level clauses a relaxed match is counted against."""

@@ -462,6 +462,7 @@ def _rank(
     model: Ranking,
     sort: SortOrder,
     coverage: IntArray | None,
+    clauses: int,
     docvalues: DocValues,
 ) -> list[tuple[float, int, list[int]]]:
     """The best ``page * limit`` matches as (score, global docnum, copies' docnums), best first.
@@ -469,8 +470,8 @@ def _rank(
     The copies are empty unless ``options.collapse``: then each result stands for its group of
     near-duplicates among the matches examined (see :func:`collapse`).
 
-    ``coverage`` (partial matches) puts articles with more of the query's words first; with
-    ``match="any"`` it scales the scores instead (coordination).
+    ``coverage`` (partial matches) puts articles with more of the query's ``clauses`` first;
+    with ``match="any"`` it scales the scores instead (coordination).
     """
     if not matched:
         return []
@@ -480,14 +481,11 @@ def _rank(
     days = np.concatenate([table.days[docs] for _, _, table, docs in matched])
     first_key = coverage
     if coverage is not None and options.match == "any":
-        all_scores = ranking.coordination(all_scores, coverage, len(parsed.clauses()))
+        all_scores = ranking.coordination(all_scores, coverage, clauses, model.coordination)
         first_key = None
     if options.recency is not None and sort == "relevance":
-        origin = max(
-            (int(docvalues.for_reader(sub.reader()).days.max(initial=0)) for sub, _ in
-             leaves(searcher)),
-            default=0,
-        )
+        # age counts back from the newest match: the latest coverage of the subject
+        origin = int(days.max(initial=NO_DAY))
         all_scores = ranking.recency_boost(all_scores, days, origin, options.recency)
     positions = ranking.order(
         all_scores, docnums, days=days if sort == "date" else None, coverage=first_key
@@ -740,14 +738,24 @@ def execute(
             return vector.run(node)
         return matching(query), None
 
-    anyword = options.match == "any" and parsed.relaxed() is not None
-    if anyword:
-        q, _ = split_dates(parsed.relaxed())
+    clauses = parsed.clauses()
+    anyword = False
+    if options.match == "any":
+        question = parsed.without_words(ranking.QUESTION_WORDS)
+        ored = question.relaxed()
+        anyword = ored is not None
+        q, _ = split_dates(ored if ored is not None else question.query)
+        clauses = question.clauses()
     matched, scores = run(q)
     total = _total(matched)
     relaxed = False
-    if total == 0 and options.relax and not anyword and not budget.exceeded:
-        relaxed_q = parsed.relaxed()
+    if total == 0 and options.relax and options.match == "all" and not budget.exceeded:
+        # Nothing has every word: likely a question. Leave out its function words and take
+        # the articles with any of the others, those with more of them first.
+        question = parsed.without_words(ranking.QUESTION_WORDS)
+        relaxed_q = question.relaxed()
+        if relaxed_q is None and question is not parsed:
+            relaxed_q = question.query
         if relaxed_q is not None:
             relaxed_q, _ = split_dates(relaxed_q)
             matched, scores = run(relaxed_q)
@@ -755,6 +763,7 @@ def execute(
             relaxed = total > 0
             if relaxed:
                 q = relaxed_q
+                clauses = question.clauses()
     if scores is None and total:
         if parsed.match_all:
             scores = [np.ones(len(docs)) for *_, docs in matched]
@@ -762,9 +771,18 @@ def execute(
             # Score exactly the matches: a date filter is applied as their docnums.
             rank_filter: RankFilter = mask if dates.is_open() else _docset(matched)
             scores = _whoosh_scores(searcher, q, matched, rank_filter, budget)
-    coverage = _coverage(matched, parsed.clauses(), vector) if relaxed or anyword else None
+    coverage = _coverage(matched, clauses, vector) if relaxed or anyword else None
     ranked = _rank(
-        searcher, parsed, matched, scores or [], options, model, sort, coverage, docvalues
+        searcher,
+        parsed,
+        matched,
+        scores or [],
+        options,
+        model,
+        sort,
+        coverage,
+        len(clauses),
+        docvalues,
     )
 
     counters, days = count_values(

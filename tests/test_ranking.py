@@ -46,8 +46,23 @@ def test_coordination_scales_scores_by_the_fraction_of_words_matched(
     with _index(tmp_path / "ix", words) as ix:
         alone = {h.id: h.score for h in ix.search("aid", match="any").hits}
         both = {h.id: h.score for h in ix.search("aid rugby", match="any").hits}
-    # "rugby" is in no article: each "aid" match has half the words
-    assert both["one"] == pytest.approx(alone["one"] / 2, rel=1e-6)
+    # "rugby" is in no article: each "aid" match has half the words, scaled by 0.5 ** 0.25
+    assert both["one"] == pytest.approx(alone["one"] * 0.5**0.25, rel=1e-6)
+    _index(tmp_path / "classic", words).close()
+    classic = Index(tmp_path / "classic", ranking=Ranking(coordination=1.0))
+    assert classic.search("aid rugby", match="any").hits[0].score == pytest.approx(
+        classic.search("aid", match="any").hits[0].score / 2, rel=1e-6
+    )
+
+
+def test_questions_leave_out_function_words(tmp_path: Path, words: list[Article]) -> None:
+    with _index(tmp_path / "ix", words) as ix:
+        question = ix.search("what is there about the border", match="any")
+        plain = ix.search("border", match="any")
+        only_function_words = ix.search("what is there", match="any", relax=False)
+    assert [h.id for h in question.hits] == ["three"]
+    assert question.hits[0].score == pytest.approx(plain.hits[0].score)
+    assert only_function_words.total == 0  # nothing else to search for: kept, and unmatched
 
 
 def test_natural_language_questions_never_come_back_empty(
@@ -57,6 +72,18 @@ def test_natural_language_questions_never_come_back_empty(
         question = "which convoys of aid were stopped at a border crossing last week ?"
         assert ix.search(question).total > 0  # relaxed
         assert ix.search(question, match="any").total == 3
+
+
+def test_relaxed_questions_ignore_their_function_words(tmp_path: Path) -> None:
+    articles = [
+        Article(id="chatty", title="Report", body="What did they do about it? Nothing."),
+        Article(id="budget", title="Budget", body="The chancellor set out the budget deficit."),
+    ]
+    with _index(tmp_path / "ix", articles) as ix:
+        results = ix.search("what did the chancellor say about the deficit")
+        single = ix.search("what about the deficit")
+    assert results.relaxed and [h.id for h in results.hits] == ["budget"]
+    assert single.relaxed and [h.id for h in single.hits] == ["budget"]
 
 
 def test_match_must_be_all_or_any(tmp_path: Path, words: list[Article]) -> None:
@@ -125,9 +152,9 @@ def test_recency_is_off_by_default_and_boosts_newer_articles(tmp_path: Path) -> 
     assert [h.id for h in fresh.hits] == ["new", "old", "undated"]
     base = plain.hits[0].score
     scores = {h.id: h.score for h in fresh.hits}
-    # age counts back from the newest article in the index (2016-03-31)
-    assert scores["new"] == pytest.approx(base * (1 + 2 ** (-30 / 30)), rel=1e-5)
-    assert scores["old"] == pytest.approx(base * (1 + 2 ** (-90 / 30)), rel=1e-5)
+    # age counts back from the newest match (2016-03-01), not the newest article (03-31)
+    assert scores["new"] == pytest.approx(base * 2, rel=1e-5)
+    assert scores["old"] == pytest.approx(base * (1 + 2 ** (-60 / 30)), rel=1e-5)
     assert scores["undated"] == pytest.approx(base)
 
 
