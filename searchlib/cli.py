@@ -488,6 +488,29 @@ def suggest_cmd(
         click.echo(f"nothing starts with {prefix!r}", err=True)
 
 
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port."
+)
+@click.option(
+    "--api-key",
+    envvar="SEARCHLIB_API_KEY",
+    default=None,
+    help="Enable POST/DELETE /articles for requests with this key (or $SEARCHLIB_API_KEY).",
+)
+@handle_errors
+def serve_cmd(index_dir: Path | None, host: str, port: int, api_key: str | None) -> None:
+    """Serve the HTTP JSON API and the search page (needs the server extra)."""
+    from .server import serve
+
+    with open_index(index_dir) as ix:
+        path = ix.path
+    click.echo(f"searchlib: serving {path} on http://{host}:{port}/", err=True)
+    serve(path, host=host, port=port, api_key=api_key or None)
+
+
 @main.command("stats")
 @index_option
 @output_option("text", "json")

@@ -156,6 +156,40 @@ def test_similar_suggest_and_match_any(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["hits"][0]["id"] == "a"
 
 
+def test_serve_starts_on_loopback_and_answers(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+    import socket
+    import time
+    import urllib.request
+
+    ix = str(tmp_path / "ix")
+    assert run("index", str(SEEDS), "--index", ix)[0] == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "searchlib", "serve", "--index", ix, "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    assert json.loads(r.read())["documents"] == 1
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("searchlib serve did not answer /health")
+        url = f"http://127.0.0.1:{port}/search?q=Aleppo+Nusra"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            assert json.loads(r.read())["total"] == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    code, _, err = run("serve", "--index", str(tmp_path / "nope"))
+    assert code == 1 and err.startswith("Error: no index at")
+
+
 def test_index_exit_status_reports_failures(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
