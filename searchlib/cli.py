@@ -196,6 +196,12 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="Seconds to wait for another writer to finish.",
 )
+@click.option(
+    "--merge/--no-merge",
+    default=True,
+    show_default=True,
+    help="After a run of many batches, merge the index into one segment (smaller; slower run).",
+)
 @click.option("--strict", is_flag=True, help="Stop at the first input that fails.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Say on stderr each time a batch is committed.")
@@ -211,6 +217,7 @@ def index_cmd(
     procs: int,
     batch_size: int,
     lock_timeout: float,
+    merge: bool,
     strict: bool,
     as_json: bool,
     verbose: bool,
@@ -236,6 +243,7 @@ def index_cmd(
             procs=procs,
             strict=strict,
             batch_size=batch_size,
+            merge=merge,
             on_commit=_say_committed if verbose else None,
         )
     if as_json:

@@ -587,36 +587,26 @@ class Index:
         )
         options.validate()
         parsed = parse_query(self._parser, query)
-        try:
-            with self.searcher() as s:
-                return execute(
-                    s,
-                    self._parser,
-                    parsed,
-                    filters,
-                    options,
-                    self._docvalues,
-                    self._postings,
-                    self.ranking,
-                )
-        except OSError:
-            # A searcher that was opened before a merge may find a file the merge removed;
-            # the next generation has everything, so try once more on it.
-            self._changed()
-        try:
-            with self.searcher() as s:
-                return execute(
-                    s,
-                    self._parser,
-                    parsed,
-                    filters,
-                    options,
-                    self._docvalues,
-                    self._postings,
-                    self.ranking,
-                )
-        except OSError as exc:
-            raise IndexCorrupt(f"index at {self.path} could not be read: {exc}") from None
+        for attempt in range(2):
+            try:
+                with self.searcher() as s:
+                    return execute(
+                        s,
+                        self._parser,
+                        parsed,
+                        filters,
+                        options,
+                        self._docvalues,
+                        self._postings,
+                        self.ranking,
+                    )
+            except OSError as exc:
+                if attempt:
+                    raise IndexCorrupt(f"index at {self.path} could not be read: {exc}") from None
+                # A searcher opened before a merge may miss a file the merge removed; the next
+                # generation has everything, so try once more on it.
+                self._changed()
+        raise AssertionError("unreachable")
 
     def similar(
         self, article_id: str, *, limit: int = 10, timeout: float = DEFAULT_TIMEOUT
