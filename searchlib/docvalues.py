@@ -132,6 +132,10 @@ class DocValues:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # Tables are built under this lock, so that concurrent searches on a cold index wait
+        # for one build instead of each building the same table (which, under load, took
+        # them all past their time budget).
+        self._build = threading.Lock()
         self._segments: dict[str, SegmentValues] = {}
         self._lengths: dict[str, dict[str, npt.NDArray[np.float64]]] = {}
         self._live: dict[tuple[str, int], npt.NDArray[np.bool_]] = {}
@@ -142,9 +146,13 @@ class DocValues:
         with self._lock:
             found = self._segments.get(key)
         if found is None:
-            found = SegmentValues(reader)
-            with self._lock:
-                self._segments[key] = found
+            with self._build:
+                with self._lock:
+                    found = self._segments.get(key)
+                if found is None:
+                    found = SegmentValues(reader)
+                    with self._lock:
+                        self._segments[key] = found
         return found
 
     def lengths(self, reader: Any) -> dict[str, npt.NDArray[np.float64]]:
@@ -153,9 +161,13 @@ class DocValues:
         with self._lock:
             found = self._lengths.get(key)
         if found is None:
-            found = field_lengths(reader)
-            with self._lock:
-                self._lengths[key] = found
+            with self._build:
+                with self._lock:
+                    found = self._lengths.get(key)
+                if found is None:
+                    found = field_lengths(reader)
+                    with self._lock:
+                        self._lengths[key] = found
         return found
 
     def live(self, reader: Any) -> npt.NDArray[np.bool_] | None:

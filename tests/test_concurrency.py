@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import Index, IndexLocked
+from searchlib import Article, Index, IndexLocked
 
 
 def _jsonl(path: Path, prefix: str, n: int) -> Path:
@@ -210,3 +210,41 @@ def test_sixteen_threads_share_one_index_during_writes(tmp_path: Path) -> None:
             t.join()
         assert errors == []
         assert ix.count() == 500
+
+
+def test_cold_index_builds_each_table_once_under_concurrent_searches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent first searches wait for one build of a segment's tables instead of each
+    building them (under load that pushed every search past its time budget, empty)."""
+
+
+    from searchlib import docvalues
+
+    with Index(tmp_path / "ix", create=True) as ix:
+        ix.add(Article(id=f"a{i}", title=f"Report {i}", body=f"word{i} convoy") for i in range(500))
+    built: list[int] = []
+    original = docvalues.SegmentValues.__init__
+
+    def counting(self: docvalues.SegmentValues, reader: object) -> None:
+        built.append(1)
+        time.sleep(0.2)  # a big segment: long enough for every search to arrive meanwhile
+        original(self, reader)
+
+    monkeypatch.setattr(docvalues.SegmentValues, "__init__", counting)
+    cold = Index(tmp_path / "ix")
+    results: list[tuple[int, bool]] = []
+    barrier = threading.Barrier(16)
+
+    def search(i: int) -> None:
+        barrier.wait()
+        found = cold.search(f"word{i}", facets=("person",))
+        results.append((found.total, found.partial))
+
+    threads = [threading.Thread(target=search, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [(1, False)] * 16
+    assert len(built) == cold.stats().segments
