@@ -72,6 +72,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx2
+from timing import log, percentile  # the benchmarks' shared helpers, beside this script
 
 import searchlib
 from searchlib import Article, Index, ReadOptions, bundled_seeds, read_paths
@@ -183,21 +184,6 @@ GEN_SOURCES = ("rt", "reuters", "bbc", "afp")
 
 # -- small helpers ---------------------------------------------------------------------------
 
-
-def log(message: str) -> None:
-    """Progress on stderr, with the time."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """The ``p``-th percentile (0-100) with linear interpolation between ranks."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def version_of(distribution: str) -> str | None:

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from peers import (  # noqa: E402  (the peers package lives next to this script)
     dir_size,
     load_engine,
 )
+from timing import log, percentile  # noqa: E402  (beside this script)
 
 import searchlib  # noqa: E402
 from searchlib import Article, ReadOptions, read_paths  # noqa: E402
@@ -86,21 +87,6 @@ MISMATCH_TOLERANCE = 0.05
 
 # -- small helpers ---------------------------------------------------------------------------
 
-
-def log(message: str) -> None:
-    """Progress on stderr, with the time."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """The ``p``-th percentile (0-100) with linear interpolation between ranks."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def rss_mb(key: str = "VmRSS") -> float:
