@@ -72,7 +72,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx2
-from timing import log, percentile  # the benchmarks' shared helpers, beside this script
+from timing import git_commit, log, percentile  # shared helpers, beside this script
 
 import searchlib
 from searchlib import Article, Index, ReadOptions, bundled_seeds, read_paths
@@ -194,25 +194,6 @@ def version_of(distribution: str) -> str | None:
         return None
 
 
-def git_commit() -> tuple[str | None, bool | None]:
-    """The short commit of the searchlib checkout and whether it has uncommitted changes."""
-    package = Path(searchlib.__file__).resolve().parent
-    git = ["git", "-C", str(package.parent)]
-    try:
-        commit = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            [*git, "status", "--porcelain", "--", str(package)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None, None
-    return commit or None, bool(status.strip())
-
-
 def machine_info() -> dict[str, Any]:
     """The CPU, cores, memory, OS, Python and the versions of the server's stack."""
     cpu = platform.processor() or platform.machine()
@@ -226,7 +207,7 @@ def machine_info() -> dict[str, Any]:
             if line.startswith("MemTotal:"):
                 mem_mb = round(int(line.split()[1]) / 1024)
                 break
-    commit, dirty = git_commit()
+    commit, dirty = git_commit(Path(searchlib.__file__).resolve().parent)
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

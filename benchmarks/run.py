@@ -61,7 +61,7 @@ from peers import (  # noqa: E402  (the peers package lives next to this script)
     dir_size,
     load_engine,
 )
-from timing import log, percentile  # noqa: E402  (beside this script)
+from timing import git_commit, log, percentile  # noqa: E402  (beside this script)
 
 import searchlib  # noqa: E402
 from searchlib import Article, ReadOptions, read_paths  # noqa: E402
@@ -120,20 +120,7 @@ def searchlib_source() -> dict[str, Any]:
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())
-    commit = None
-    dirty = None
-    with contextlib.suppress(OSError, subprocess.CalledProcessError):
-        git = ["git", "-C", str(package.parent)]
-        commit = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            [*git, "status", "--porcelain", "--", str(package)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        dirty = bool(status.strip())
+    commit, dirty = git_commit(package)
     return {
         "path": str(package),
         "commit": commit,
