@@ -338,8 +338,7 @@ def build_index(path: Path, articles: Sequence[Article]) -> dict[str, Any]:
         for i in range(0, len(articles), BUILD_BATCH):
             ix.add(articles[i : i + BUILD_BATCH])
             log(f"  indexed {min(i + BUILD_BATCH, len(articles)):,} / {len(articles):,}")
-        if ix.segment_count() > 1:
-            ix.optimize()
+        ix.optimize()
         documents = ix.count()
     return {"documents": documents, "seconds": round(time.perf_counter() - started, 1)}
 

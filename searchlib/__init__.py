@@ -23,17 +23,20 @@ from .errors import (
     IndexCorrupt,
     IndexLocked,
     IndexNotFound,
+    IndexUnavailable,
     InputError,
     QueryError,
     SearchlibError,
+    UsageError,
 )
-from .index import Index, IndexWriter, content_hash
-from .ingest import ingest
+from .index import Index
+from .ingest import IngestInterrupted, IngestProgress, ingest
 from .model import (
     Article,
     DateBucket,
     Entity,
     FacetValue,
+    FilterHint,
     Fragment,
     Hit,
     IndexReport,
@@ -42,22 +45,31 @@ from .model import (
     ReadWarning,
     SearchResults,
     Span,
+    Suggestion,
     to_data,
 )
 from .paths import bundled_seeds, default_index_path
+from .pipeline import ArticleWriter, content_hash
 from .ranking import Ranking
 from .readers import ReadOptions, read_paths
+from .request import Exclusion, SearchRequest
 
 __version__ = "0.1.0"
 
+IndexWriter = ArticleWriter
+"""The batch writer's former name (:class:`ArticleWriter`)."""
+
 __all__ = [
     "Article",
+    "ArticleWriter",
     "DateBucket",
     "DateOrder",
     "DocumentNotFound",
     "Entity",
+    "Exclusion",
     "Extractor",
     "FacetValue",
+    "FilterHint",
     "Fragment",
     "Hit",
     "Index",
@@ -66,16 +78,22 @@ __all__ = [
     "IndexNotFound",
     "IndexReport",
     "IndexStats",
+    "IndexUnavailable",
     "IndexWriter",
+    "IngestInterrupted",
+    "IngestProgress",
     "InputError",
     "QueryError",
     "Ranking",
     "ReadError",
     "ReadOptions",
     "ReadWarning",
+    "SearchRequest",
     "SearchResults",
     "SearchlibError",
     "Span",
+    "Suggestion",
+    "UsageError",
     "__version__",
     "bundled_seeds",
     "content_hash",

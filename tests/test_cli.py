@@ -86,7 +86,7 @@ def test_query_csv_and_jsonl(home: Path) -> None:
 def test_explicit_missing_index_is_an_error_not_created(tmp_path: Path) -> None:
     code, _, err = run("query", "x", "--index", str(tmp_path / "nope"))
     assert code == 1
-    assert err.startswith("Error: no index at") and "Traceback" not in err
+    assert err.startswith("Error: index at") and "does not exist" in err and "Traceback" not in err
     assert not (tmp_path / "nope").exists()
 
 
@@ -123,7 +123,7 @@ def test_index_show_stats_delete(tmp_path: Path) -> None:
     code, out, _ = run("stats", "--index", ix, "--format", "json")
     stats = json.loads(out)
     assert stats["documents"] == 1 and stats["date_min"] == stats["date_max"] == "2016-10-07"
-    assert {"segments", "size_bytes"} <= set(stats)
+    assert "segments" in stats["backend"] and "size_bytes" in stats
     code, _, _ = run("delete", "000_8685ec8866dbeeaa.txt", "--index", ix)
     assert code == 0
     code, out, _ = run("stats", "--index", ix, "--format", "json")
@@ -187,7 +187,7 @@ def test_serve_starts_on_loopback_and_answers(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=10)
     code, _, err = run("serve", "--index", str(tmp_path / "nope"))
-    assert code == 1 and err.startswith("Error: no index at")
+    assert code == 1 and err.startswith("Error: index at") and "does not exist" in err
 
 
 def test_index_exit_status_reports_failures(tmp_path: Path) -> None:

@@ -13,11 +13,19 @@ from searchlib.model import Span
 from searchlib.present import (
     Style,
     histogram_lines,
-    results_csv,
-    results_jsonl,
+    render,
+    results_output,
     results_text,
     to_json,
 )
+
+
+def results_csv(results: SearchResults) -> str:
+    return render(results_output(results), "csv")
+
+
+def results_jsonl(results: SearchResults) -> str:
+    return render(results_output(results), "jsonl")
 
 
 def _results() -> SearchResults:

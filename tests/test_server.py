@@ -715,6 +715,7 @@ def test_openapi_document_is_valid(client: TestClient) -> None:
         "misc",
         "tag",
         "source",
+        "exclude",
         "date_from",
         "date_to",
         "sort",

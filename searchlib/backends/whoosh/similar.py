@@ -23,8 +23,7 @@ import numpy as np
 from . import schema as sf
 from . import scoring
 from .docvalues import DocValues
-from .query import DateBounds
-from .search import Budget, VectorPath
+from .matching import Budget, VectorPath
 
 #: Distinctive words taken from the article.
 KEY_TERMS = 25
@@ -65,25 +64,28 @@ def related(
     *,
     limit: int,
     exclude: set[int] | None = None,
-    timeout: float,
-) -> list[tuple[float, int]]:
-    """The ``limit`` articles most related to document ``docnum``, as (score, docnum).
+    deadline: float,
+) -> list[tuple[float, int, int]]:
+    """The ``limit`` articles most related to document ``docnum``, as (score, docnum, day).
 
     The article itself and the documents in ``exclude`` are left out.
     """
     nodes = query_nodes(searcher, searcher.stored_fields(docnum))
     if not nodes:
         return []
-    vector = VectorPath(searcher, docvalues, postings, None, DateBounds(), Budget(timeout))
+    vector = VectorPath(searcher, docvalues, postings, None, Budget(deadline))
     matched, scores = vector.run(scoring.OrNode(tuple(nodes)))
     if not matched:
         return []
     docnums = np.concatenate([docs.astype(np.int64) + offset for _, offset, _, docs in matched])
     all_scores = np.concatenate(scores)
+    days = np.concatenate([table.days[docs] for _, _, table, docs in matched])
     keep = ~np.isin(docnums, np.fromiter({docnum, *(exclude or ())}, dtype=np.int64))
-    docnums, all_scores = docnums[keep], all_scores[keep]
+    docnums, all_scores, days = docnums[keep], all_scores[keep], days[keep]
     best = np.lexsort([docnums, -all_scores])[:limit]
-    return list(zip(all_scores[best].tolist(), docnums[best].tolist(), strict=True))
+    return list(
+        zip(all_scores[best].tolist(), docnums[best].tolist(), days[best].tolist(), strict=True)
+    )
 
 
 __all__ = ["ENTITY_WEIGHT", "KEY_TERMS", "query_nodes", "related"]

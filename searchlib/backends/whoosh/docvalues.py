@@ -6,7 +6,6 @@ query per bucket. A Whoosh segment never changes once written, so each segment g
 until the segment disappears (a merge or an optimize). Counting the facets of a search is then
 a ``bincount`` over the (document, value) pairs of the matching documents.
 
-This module reads segments through the reader object it is given; it does not import Whoosh.
 """
 
 from __future__ import annotations
@@ -20,12 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ...ranking import NO_DAY, IntArray
 from . import schema as sf
-
-IntArray = npt.NDArray[np.int32]
-
-#: Day number of an undated document in :attr:`SegmentValues.days`.
-NO_DAY = 0
 
 
 @dataclass(frozen=True)

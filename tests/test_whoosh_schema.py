@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from searchlib import schema as sf
+from searchlib.backends.whoosh import schema as sf
 
 
 def test_every_named_field_is_in_the_schema() -> None:

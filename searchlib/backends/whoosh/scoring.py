@@ -8,8 +8,9 @@ time. The scores are Whoosh's BM25F, term by term, with the same statistics (idf
 field length from the whole index, quantised field lengths, field boosts in the posting
 weights), so the ranking is Whoosh's; ``tests/test_scoring.py`` compares the two.
 
-Any other shape (phrases, wildcards, fuzzy terms, fields other than title and body, boosted
-groups, another weighting) returns ``None`` from :func:`plan`, and search uses Whoosh's own path.
+Any other shape (phrases, fields other than title and body, boosted groups, another
+weighting) has no plan (:func:`searchlib.backends.whoosh.compile.to_plan` returns ``None``),
+and search uses Whoosh's own path.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from . import schema as sf
-from .docvalues import IntArray
+from ...ranking import IntArray
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -58,43 +58,6 @@ class OrNode:
 
 
 Node = TermNode | AndNode | OrNode
-
-
-def plan(q: wq.Query) -> Node | None:
-    """The vectorisable form of ``q``, or None if it needs Whoosh's matchers.
-
-    ``NOT`` clauses may hold any query (they only remove documents); everything that scores
-    must be a plain word in the title or body, combined with AND and OR.
-    """
-    if type(q) is wq.Term:
-        # a boosted word (a title weight) is scored, then multiplied, as Whoosh does
-        if q.fieldname in sf.DEFAULT_FIELDS and isinstance(q.text, str):
-            return TermNode(q.fieldname, q.text, float(q.boost))
-        return None
-    if getattr(q, "boost", 1.0) != 1.0:
-        return None
-    if type(q) is wq.Or and getattr(q, "scale", None) is None:
-        options = [plan(sub) for sub in q.subqueries]
-        if not options or any(o is None for o in options):
-            return None
-        return OrNode(tuple(o for o in options if o is not None))
-    if type(q) is wq.And:
-        required: list[Node] = []
-        excluded: list[Node | wq.Query] = []
-        for sub in q.subqueries:
-            if isinstance(sub, wq.Not):
-                if getattr(sub, "boost", 1.0) != 1.0:
-                    return None
-                excluded.append(plan(sub.query) or sub.query)
-                continue
-            node = plan(sub)
-            if node is None:
-                return None
-            required.append(node)
-        if not required:
-            return None
-        return AndNode(tuple(required), tuple(excluded))
-    return None
 
 
 def supported(searcher: Any) -> bool:
@@ -297,6 +260,5 @@ __all__ = [
     "PostingsCache",
     "SegmentScorer",
     "TermNode",
-    "plan",
     "supported",
 ]

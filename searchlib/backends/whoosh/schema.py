@@ -18,8 +18,6 @@ from which the histogram counts any bucket width without range queries.
 
 from __future__ import annotations
 
-import re
-
 from whoosh import columns, fields
 from whoosh.analysis import (
     Analyzer,
@@ -32,7 +30,8 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-from . import dedup
+from ... import dedup
+from ... import text as tx
 
 SCHEMA_VERSION = 2
 """Bumped whenever the schema changes in a way an existing index cannot be read with."""
@@ -107,25 +106,11 @@ def plain_analyzer() -> Analyzer:
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-WORD: re.Pattern[str] = RegexTokenizer().expression
-"""How the analysers split text into words: Whoosh's default ``RegexTokenizer`` pattern."""
+WORD = tx.WORD
+"""How the analysers split text into words (the engine-free :data:`searchlib.text.WORD`)."""
 
-_FOLD = str.maketrans(accent_map)
-
-
-def fold(text: str) -> str:
-    """Lower-case and de-accent ``text`` as the analysers do."""
-    return text.lower().translate(_FOLD)
-
-
-def spell_text(text: str) -> str:
-    """The distinct words of ``text`` as the spelling field indexes them: lower-cased and
-    de-accented like :func:`plain_analyzer`, once each, separated by spaces.
-
-    Doing this in one pass (instead of analysing the text a third time) keeps indexing fast.
-    """
-    words = dict.fromkeys(m.group().lower() for m in WORD.finditer(text))
-    return " ".join(words).translate(_FOLD)
+fold = tx.fold
+spell_text = tx.spell_text
 
 
 def facet_analyzer() -> Analyzer:

@@ -17,9 +17,9 @@ import pytest
 from conftest import ROOT, corpus
 
 from searchlib import Article, Index, Ranking
-from searchlib.query import make_parser, parse_query
-from searchlib.schema import build_schema
-from searchlib.scoring import AndNode, OrNode, TermNode, plan
+from searchlib.backends.whoosh.compile import to_plan
+from searchlib.backends.whoosh.scoring import AndNode, OrNode, TermNode
+from searchlib.query import parse_query
 
 QUERIES = [
     "ceasefire",
@@ -111,10 +111,8 @@ def test_deleted_documents_are_not_matched(tmp_path: Path) -> None:
 
 
 def test_plans_cover_plain_words_and_leave_the_rest_to_whoosh() -> None:
-    parser = make_parser(build_schema())
-
     def planned(text: str) -> object:
-        return plan(parse_query(parser, text).query)
+        return to_plan(parse_query(text).tree)
 
     assert isinstance(planned("aleppo"), OrNode)
     assert isinstance(planned("aleppo nusra"), AndNode)

@@ -1,4 +1,4 @@
-"""Autocomplete: the entity names and words that start with what the user has typed.
+"""Autocomplete on a Whoosh index: the entity names and words that start with a prefix.
 
 :meth:`searchlib.Index.suggest` offers
 
@@ -22,15 +22,10 @@ from typing import Any, cast
 
 import numpy as np
 
+from ...model import Suggestion, SuggestionKind
 from . import schema as sf
 from .docvalues import DocValues
-from .errors import QueryError
-from .model import Suggestion, SuggestionKind
 
-#: The most suggestions one call returns.
-MAX_SUGGESTIONS = 100
-#: The longest prefix accepted, in characters.
-MAX_PREFIX_CHARS = 200
 #: Words examined for one prefix (the first ones in index order).
 WORD_SCAN = 20_000
 
@@ -82,6 +77,10 @@ class NameTable:
             found[i] = None
         return [self.entries[i] for i in found]
 
+    def counts(self, kind: str) -> Counter[str]:
+        """Every value of one kind (a facet name) with its number of articles."""
+        return Counter({value: n for k, value, n in self.entries if k == kind})
+
 
 def words(reader: Any, folded: str) -> list[tuple[str, int]]:
     """Indexed words (the spelling field: titles and bodies) starting with ``folded``."""
@@ -93,44 +92,11 @@ def words(reader: Any, folded: str) -> list[tuple[str, int]]:
     ]
 
 
-def check_prefix(prefix: str, limit: int) -> str:
-    """The folded, space-normalised prefix; :class:`QueryError` if it is blank or too long."""
-    if len(prefix) > MAX_PREFIX_CHARS:
-        raise QueryError(f"prefix is too long ({len(prefix)} characters; the limit is 200)")
-    if not 1 <= limit <= MAX_SUGGESTIONS:
-        raise QueryError(f"limit must be between 1 and {MAX_SUGGESTIONS}, not {limit}")
-    folded = " ".join(m.group() for m in sf.WORD.finditer(sf.fold(prefix)))
-    if not folded:
-        raise QueryError(f"nothing to complete in {prefix!r}: type the start of a word")
-    if prefix[-1:].isspace():
-        folded += " "  # "sergey " completes the next word, not "sergeyev"
-    return folded
+def words_for(reader: Any, folded: str, names: list[Suggestion]) -> list[Suggestion]:
+    """Indexed words starting with ``folded``, leaving out the words of suggested ``names``
+    ("aleppo" beside "Aleppo", "lavrov" beside "Sergey Lavrov")."""
+    named = {m.group() for s in names for m in sf.WORD.finditer(sf.fold(s.text))}
+    return [Suggestion(w, "word", n) for w, n in words(reader, folded) if w not in named]
 
 
-def suggest(
-    names: NameTable,
-    reader: Any,
-    folded: str,
-    *,
-    limit: int,
-    kinds: frozenset[SuggestionKind] | None = None,
-) -> tuple[Suggestion, ...]:
-    """Names and words starting with ``folded``, most articles first.
-
-    A word of a suggested name ("aleppo" beside "Aleppo", "lavrov" beside "Sergey Lavrov") is
-    left out.
-    """
-    found = [
-        Suggestion(value, kind, n)
-        for kind, value, n in names.lookup(folded)
-        if kinds is None or kind in kinds
-    ]
-    if kinds is None or "word" in kinds:
-        named = {m.group() for s in found for m in sf.WORD.finditer(sf.fold(s.text))}
-        found.extend(Suggestion(w, "word", n) for w, n in words(reader, folded) if w not in named)
-    order = {"person": 0, "org": 1, "location": 2, "misc": 3, "tag": 4, "source": 5, "word": 6}
-    found.sort(key=lambda s: (-s.count, order[s.kind], s.text))
-    return tuple(found[:limit])
-
-
-__all__ = ["MAX_SUGGESTIONS", "NameTable", "check_prefix", "suggest", "words"]
+__all__ = ["NameTable", "words", "words_for"]

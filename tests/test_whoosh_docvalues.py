@@ -7,15 +7,15 @@ from collections import Counter
 import numpy as np
 
 from searchlib import Article, Index
-from searchlib.docvalues import NO_DAY, count_values
+from searchlib.backends.whoosh.docvalues import NO_DAY, count_values
 
 
 def test_tables_match_the_stored_articles(generated_index: Index, generated: list[Article]) -> None:
     by_id = {a.id: a for a in generated}
-    with generated_index.searcher() as s:
+    with generated_index.backend.searcher() as s:
         for sub, _ in s.leaf_searchers():
             reader = sub.reader()
-            table = generated_index._docvalues.for_reader(reader)
+            table = generated_index.backend._docvalues.for_reader(reader)
             person = table.facets["f_person"]
             for doc in range(reader.doc_count_all()):
                 article = by_id[reader.stored_fields(doc)["id"]]
@@ -28,13 +28,13 @@ def test_tables_match_the_stored_articles(generated_index: Index, generated: lis
 def test_count_values_equals_a_plain_count(
     generated_index: Index, generated: list[Article]
 ) -> None:
-    with generated_index.searcher() as s:
+    with generated_index.backend.searcher() as s:
         segments = []
         expected: Counter[str] = Counter()
         days: Counter[int] = Counter()
         for sub, _ in s.leaf_searchers():
             reader = sub.reader()
-            table = generated_index._docvalues.for_reader(reader)
+            table = generated_index.backend._docvalues.for_reader(reader)
             docs = np.arange(0, reader.doc_count_all(), 2, dtype=np.int32)  # every other one
             segments.append((table, docs))
             for doc in docs.tolist():
@@ -49,7 +49,7 @@ def test_count_values_equals_a_plain_count(
 
 
 def test_date_range_mask() -> None:
-    from searchlib.docvalues import SegmentValues
+    from searchlib.backends.whoosh.docvalues import SegmentValues
 
     table = SegmentValues.__new__(SegmentValues)
     table.size = 4
