@@ -253,15 +253,17 @@ def gold_entities(doc: Doc) -> list[tuple[str, set[str]]]:
     text = doc.text
     surfaces: dict[str, dict[str, None]] = {t: {} for t in FACET_TYPES}  # ordered sets
     after: dict[str, str] = {}  # acronym -> the gold name right before its brackets
+    first: dict[str, str] = {}  # folded name -> its first surface ("MOSCOW" is "Moscow")
     spans = sorted(doc.gold)
     for i, (s, e, t) in enumerate(spans):
         if t not in surfaces:
             continue
-        surfaces[t][text[s:e]] = None
+        name = first.setdefault(fold(text[s:e]), text[s:e])
+        surfaces[t][name] = None
         if i and text[e : e + 1] == ")" and text[s - 2 : s] == " (":
             ps, pe, pt = spans[i - 1]
             if pt == t and pe == s - 2:
-                after[text[s:e]] = text[ps:pe]
+                after[name] = first.setdefault(fold(text[ps:pe]), text[ps:pe])
     out: list[tuple[str, set[str]]] = []
     for t in FACET_TYPES:
         names = list(surfaces[t])
@@ -270,7 +272,7 @@ def gold_entities(doc: Doc) -> list[tuple[str, set[str]]]:
         for n in names:
             w = words[n]
             longer = [m for m in names if len(words[m]) > len(w) and words[m][-len(w) :] == w]
-            if n.isupper() and len(n) >= 2:
+            if n.replace(".", "").isupper() and len(n) >= 2:
                 initials = [
                     m
                     for m in names
