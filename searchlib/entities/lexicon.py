@@ -144,8 +144,12 @@ def load_lexicon() -> Lexicon:
     for row in _rows("places_extra.tsv"):
         canonical, cls = row[0], row[1]
         others = [a for a in row[2].split("|") if a] if len(row) > 2 else []
-        base = places.get(canonical)
-        pop = base.population if base is not None else 0
+        # The population of the city the names mean: the largest GeoNames entry among them
+        # ("Montreal" is GeoNames' "Montréal", "Venice" its "Venezia", not Venice, Florida).
+        pop = max(
+            (b.population for n in [canonical, *others] if (b := places.get(n)) is not None),
+            default=0,
+        )
         place = Place(canonical, cls, pop)  # type: ignore[arg-type]
         for surface in [canonical, *others]:
             add_place(surface, place)

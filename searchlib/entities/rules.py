@@ -21,6 +21,7 @@ All state lives in local objects: the module holds only compiled patterns and co
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -53,6 +54,10 @@ _IN_RUN_RE = re.compile(rf"{_NUMTOK}|\S+")
 _WORD_RE = re.compile(r"[^\W\d_][\w'\u2019.&-]*")
 _NEXT_RE = re.compile(r"(?:['\u2019]s?)?[ \t]*,?[ \t]*([a-z]+)")
 _SCORE_RE = re.compile(r"[ \t]+\d+(?:[-/]\d+)?(?:[ \t]|$|,|\))", re.M)
+_NAME_SCORE_RE = re.compile(
+    rf"(?<![\w.'-])([{_UP}][\w'.-]*)[ \t]+\d+(?:[-/]\d+)?(?=[ \t]|$|,|\)|\.(?!\d))", re.M
+)
+_TABLE_ROW_RE = re.compile(r"(?:[ \t]+[-+]?[\d.]+(?:[-/]\d+)?){2,}[ \t]*(?:\n|$)")
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_START_RE = re.compile(r"\b[^\W\d_]")
 _LOWER_START_RE = re.compile(r"\b[a-z\u00df-\u00ff]")
@@ -110,6 +115,7 @@ class _Ctx:
     next: str
     possessive: bool
     score: bool = False  # a number follows ("Chicago 4 Houston 3")
+    prev2: str = ""  # the word before ``prev`` ("town" in "the town of X")
 
 
 @dataclass(slots=True)
@@ -120,6 +126,7 @@ class _Doc:
     noisy: list[tuple[int, int]] = field(default_factory=list)
     memo: dict[tuple[str, bool, bool], _Hit | None] = field(default_factory=dict)
     runs: dict[tuple[str, bool, int, bool, bool], list[_RunHit]] = field(default_factory=dict)
+    results: dict[int, bool] = field(default_factory=dict)  # line start -> a results line
 
 
 def is_acronym(token: str) -> bool:
@@ -212,7 +219,7 @@ def _context(text: str, start: int, end: int) -> _Ctx:
     head = window.rstrip(_SPACES_OPENERS)
     punct = window[len(head) :].strip(_SPACES)
     initial = False
-    prev = ""
+    prev = prev2 = ""
     last = head[-1:] or "\n"
     if last == "\n":
         initial = True
@@ -231,14 +238,16 @@ def _context(text: str, start: int, end: int) -> _Ctx:
         if last == ",":
             punct += ","
             head = head[:-1].rstrip(_SPACES)
-        chunks = head.rsplit(None, 1)
+        chunks = head.rsplit(None, 2)
         if chunks:
             prev = chunks[-1].strip(_PUNCT_STRIP).lower()
+        if len(chunks) > 1:
+            prev2 = chunks[-2].strip(_PUNCT_STRIP).lower()
     possessive = text.startswith(("'s", "\u2019s", "'S"), end)
     m = _NEXT_RE.match(text, end)
     nxt = m.group(1) if m else ""
     score = _SCORE_RE.match(text, end) is not None
-    return _Ctx(initial, prev, punct, nxt, possessive, score)
+    return _Ctx(initial, prev, punct, nxt, possessive, score, prev2)
 
 
 def _fast_hit(lex: Lexicon, run: str) -> _Hit | None:
@@ -300,7 +309,7 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
         if tok.text in _CONNECTORS:
             conns.append(tok)
             continue
-        if len(tok.text) == 1 or tok.text in T.BREAKERS:
+        if len(tok.text) == 1 or tok.text in T.BREAKERS or tok.text in T.BOILERPLATE_WORDS:
             # A lone capital ("W D L") or a capitalised function word ("... Qalamoun The
             # Syrian army", a Title Case headline run into the text) ends a piece.
             if pieces[-1]:
@@ -334,6 +343,7 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
             next=ctx.next if i == last else "",
             possessive=ctx.possessive if i == last else False,
             score=ctx.score if i == last else False,
+            prev2=ctx.prev2 if i == 0 else "",
         )
         _classify_piece(doc, piece, pctx)
 
@@ -639,6 +649,12 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         if rest is not None and rest.kind == "location":
             _emit(doc, toks, "location", STRONG, "direction")
             return
+        if rest is not None and rest.kind == "misc":
+            _emit(doc, toks, "misc", STRONG, "direction-demonym")  # "West German"
+            return
+    if all(w in T.TITLES or w in lex.demonyms or w in T.DIRECTIONS for w in words):
+        _emit_prefix(doc, toks)  # "British Foreign", "Prime": titles and nationalities only
+        return
     if n >= 2:
         if last in T.MISC_SUFFIXES:
             _emit(doc, toks, "misc", PATTERN, "misc-suffix")
@@ -682,6 +698,12 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if person_cue:
         _emit(doc, toks, "person", PATTERN, "title")
         return
+    if _by_context(doc, toks, ctx):
+        return
+    if n >= 2 and _split_known(doc, toks, ctx):
+        return
+    if n >= 4 and _split_people(doc, toks, ctx):
+        return
     if n >= 2:
         if first in T.ORG_FIRST:
             _emit(doc, toks, "org", PATTERN, "org-first")  # "Jaish al-Islam", "Liwa al-Quds"
@@ -724,6 +746,8 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         return
     # A single word.
     w = first
+    if w in T.TITLES or w in T.PERSON_TITLES:
+        return  # "Sen." before a name, "Maj." in "Maj. Gen.": a title, not a person
     if lex.is_word(w):
         _emit(doc, toks, None, 0, "common", common=True)
         return
@@ -742,6 +766,122 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     _emit(doc, toks, None, 0, "unknown")
 
 
+def _person_like(doc: _Doc, toks: list[_Tok]) -> bool:
+    """A given name or an initial in front: "P. Simmons", "Ahmed", "Pete Sampras"."""
+    first = toks[0].text
+    return _is_initial(first) or first in doc.lex.given_names
+
+
+def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Type a name by the words around it, when they are unambiguous; True when done.
+
+    - a place noun: "the town of Hass", "Hadar village", "the Castello road" (a place);
+    - an organisation noun before it: "news agency Tanjug", "serie A club Atalanta" (an org);
+    - a sports fixture: "Surrey v Kent", "Lotte 6 Hyundai 2" (a team, so an org).
+    """
+    lex = doc.lex
+    if not (len(toks) == 1 and toks[0].text in lex.places):  # gazetteer places keep their rule
+        if (ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS) or (
+            ctx.next in T.PLACE_NOUNS and not ctx.possessive
+        ):
+            _emit(doc, toks, "location", PATTERN, "place-noun")
+            return True
+    if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
+        _emit(doc, toks, "org", PATTERN, "org-cue")
+        return True
+    versus = ctx.next in ("v", "vs") or ctx.prev in ("v", "vs")
+    if (versus or (ctx.score and _results_line(doc, toks[0].start, toks[-1].end))) and not _person_like(
+        doc, toks
+    ):
+        _emit(doc, toks, "org", PATTERN, "team")
+        return True
+    return False
+
+
+def _results_line(doc: _Doc, pos: int, end: int) -> bool:
+    """Whether the name at ``pos:end`` sits in a line of sports results: two names or more
+    followed by a score ("Lotte 6 Hyundai 2", "Somerset 83 and 174, Leicestershire 296"), or
+    a table row (the name, then numbers only: "Hyundai 57 5 49 .536"). A batting line
+    ("S. Waugh b Muralitharan 22") or a headline with a number is neither."""
+    text = doc.text
+    if _TABLE_ROW_RE.match(text, end) and not text[text.rfind("\n", 0, pos) + 1 : pos].strip(
+        "0123456789. \t"
+    ):
+        return True
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    if le < 0:
+        le = len(text)
+    got = doc.results.get(ls)
+    if got is None:
+        names = [w for w in _NAME_SCORE_RE.findall(text, ls, le) if w not in T.NEVER]
+        got = doc.results[ls] = len(names) >= 2 and le - ls <= 160  # a short line
+    return got
+
+
+def _split_known(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Split a run that glues a known name to other words; True when done.
+
+    A place or organisation in front ("Aleppo Mohammad Hazouri", "BBC Michael Howard",
+    "Reuters Brazil"), or an organisation at the end ("Aleppo SANA", "Monitor AFP"): datelines,
+    credit lines and headlines run into the text. A given name in front of one more word is
+    left alone ("Jordan Henderson"), and so is a city before a plural ("Chicago Bulls").
+    """
+    lex = doc.lex
+    n = len(toks)
+    for k in range(min(_MAX_NGRAM, n - 1), 0, -1):
+        head = _lookup(doc, toks[:k], False)
+        if head is None or head.strength < STRONG or head.kind == "misc":
+            continue
+        rest = toks[k:]
+        if rest[0].text in _CONNECTORS:
+            return False
+        if k == 1 and len(rest) == 1 and toks[0].text in lex.given_names:
+            return False  # "Jordan Henderson", "Kent Smith"
+        if len(rest) == 1 and rest[0].text.endswith("s") and lex.is_word(rest[0].text):
+            return False  # "Chicago Bulls", "Philadelphia Eagles": a team
+        doc.cands.append(head)
+        _classify_core(doc, rest, _Ctx(False, "", "", ctx.next, ctx.possessive, ctx.score), False)
+        return True
+    for k in range(min(_MAX_NGRAM, n - 1), 0, -1):
+        tail = _lookup(doc, toks[n - k :], False)
+        if tail is None or tail.strength < STRONG or tail.kind != "org":
+            continue
+        front = toks[: n - k]
+        if front[-1].text in _CONNECTORS or _person_like(doc, front):
+            return False
+        _classify_core(doc, front, _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False)
+        doc.cands.append(tail)
+        return True
+    return False
+
+
+def _split_people(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Split a run of several full names ("Sergei Lavrov Yusuf bin Alawi Walid al-Muallem",
+    a list whose commas were lost) before each given name that follows a surname; True when
+    done. Each part must keep two words or more."""
+    lex = doc.lex
+    if not _person_like(doc, toks):
+        return False
+    cuts = [0]
+    for i in range(2, len(toks) - 1):
+        w, before = toks[i].text, toks[i - 1].text
+        if (
+            w in lex.given_names
+            and before not in lex.given_names
+            and before not in _CONNECTORS
+            and not before.islower()
+            and i - cuts[-1] >= 2
+        ):
+            cuts.append(i)
+    if len(cuts) == 1:
+        return False
+    cuts.append(len(toks))
+    for a, b in itertools.pairwise(cuts):
+        _classify_core(doc, toks[a:b], _Ctx(False, "", "", "", False), False)
+    return True
+
+
 def _is_plural_acronym(word: str) -> bool:
     return len(word) > 2 and word[-1] == "s" and word[:-1].isupper()
 
@@ -753,45 +893,107 @@ def _is_initial(word: str) -> bool:
 # --- pass 2: the document ----------------------------------------------------------------
 
 
+_ARTICLES = ("al-", "el-", "Al-", "El-", "ad-", "as-", "ash-", "at-", "ar-", "az-")
+
+
 def _surname_keys(name: str) -> list[str]:
+    """The shorter forms a full name goes by within an article: every run of its trailing words
+    ("Rami Abdel Rahman" -> "Abdel Rahman", "Rahman"), also without an Arabic article
+    ("Bashar al-Assad" -> "Assad")."""
     parts = name.split()
     if len(parts) < 2:
         return []
+    keys = []
+    for i in range(len(parts) - 1, 0, -1):
+        tail = parts[i:]
+        if tail[0] in _CONNECTORS or tail[0].islower():
+            continue  # "de Mistura" is a key, "Mistura" too; never "de"
+        keys.append(" ".join(tail))
     last = parts[-1]
-    keys = [last]
-    for prefix in ("al-", "el-", "Al-", "El-", "ad-", "as-", "ash-", "at-", "ar-", "az-"):
+    for prefix in _ARTICLES:
         if last.startswith(prefix) and len(last) > len(prefix) + 1:
             keys.append(last[len(prefix) :])
+    if len(parts) >= 3 and parts[-2] in _CONNECTORS:
+        keys.append(" ".join(parts[-2:]))  # "de Mistura"
     return keys
+
+
+def _org_prefixes(surface: str) -> list[str]:
+    """The leading words an organisation name is shortened to within an article ("Magna" for
+    "Magna International Inc", "Royal Dutch" for "Royal Dutch Petroleum Co")."""
+    parts = surface.replace(",", "").split()
+    out = []
+    for i in range(1, len(parts)):
+        head = parts[:i]
+        if head[-1] in _CONNECTORS or parts[i] in ("of", "for"):
+            continue  # never "Bank of" or a cut before "of England"
+        out.append(" ".join(head))
+    return out
 
 
 def _resolve_document(doc: _Doc) -> None:
     cands = doc.cands
+    lex = doc.lex
     known: dict[str, tuple[EntityKind, str]] = {}
     for level in (STRONG, PATTERN):
         for c in cands:
             if c.strength == level and c.kind is not None and c.surface not in known:
                 known[c.surface] = (c.kind, c.canonical)
     people: dict[str, set[str]] = {}
-    org_heads: dict[str, str] = {}
+    org_heads: dict[str, set[str]] = {}
     _bare_possessives(doc, known, people)  # names: "Bashar al-Assads" -> "Bashar al-Assad"
     for c in cands:
         if c.kind == "person" and c.ntok >= 2:
             for key in _surname_keys(c.canonical):
                 people.setdefault(key, set()).add(c.canonical)
         elif c.kind == "org" and c.ntok >= 2 and c.strength >= PATTERN:
-            head = c.surface.split()[0]
-            if not is_acronym(head) and not doc.lex.is_word(head) and head not in doc.lex.places:
-                org_heads.setdefault(head, c.canonical)
+            for head in _org_prefixes(c.surface):
+                if " " not in head and (is_acronym(head) or lex.is_word(head)):
+                    continue  # "Bank", "UN": a word, not a short name
+                place = lex.places.get(head)
+                if (place is not None and place.rank >= 2) or head in lex.demonyms:
+                    continue  # "Chicago", "Syrian": the place or the nationality
+                if norm_key(head) in lex.known:
+                    continue
+                org_heads.setdefault(head, set()).add(c.canonical)
     _link_acronyms(doc, known)
     _bare_possessives(doc, known, people)  # surnames: "Lavrovs" -> "Lavrov"
     for c in cands:
+        # Within one article a shortened name is always the full one, when only one fits:
+        # "Erdogan" (even as "President Erdogan") is Recep Tayyip Erdogan.
+        if c.kind in ("person", None) and c.strength < STRONG and c.rule != "title":
+            key = c.surface
+            if " " not in key:
+                for prefix in _ARTICLES:
+                    if key.startswith(prefix):
+                        key = key[len(prefix) :]
+            full = people.get(key)
+            if full is not None and len(full) == 1:
+                name = next(iter(full))
+                if name.count(" ") > c.surface.count(" "):
+                    c.kind, c.canonical, c.strength = "person", name, PATTERN
+                    c.rule += "+surname"
+                    continue
+        elif c.kind == "person" and c.rule == "title":
+            full = people.get(c.surface)
+            if full is not None and len(full) == 1:
+                name = next(iter(full))
+                if name.count(" ") > c.surface.count(" "):
+                    c.canonical = name  # "President Erdogan" is Recep Tayyip Erdogan
+                    c.rule += "+surname"
+                    continue
+        if c.kind in ("person", None) and c.strength < STRONG and c.rule != "title":
+            orgs = org_heads.get(c.surface)
+            if orgs is not None and len(orgs) == 1 and c.surface not in people:
+                c.kind, c.canonical, c.strength = "org", next(iter(orgs)), PATTERN
+                c.rule += "+org-head"
+                continue
         if c.strength >= PATTERN and not (c.ntok == 1 and c.kind == "location"):
             continue
         if c.strength == STRONG:
             full = people.get(c.surface)
             if full is not None and len(full) == 1:
-                place = doc.lex.places.get(c.surface)
+                place = lex.places.get(c.surface)
                 if place is not None and place.rank <= 4:
                     c.kind, c.canonical, c.strength = "person", next(iter(full)), PATTERN
                     c.rule = "surname-over-place"
@@ -804,22 +1006,13 @@ def _resolve_document(doc: _Doc) -> None:
             continue
         if c.ntok == 1:
             key = c.surface
-            for prefix in ("al-", "el-", "Al-", "El-"):
+            for prefix in _ARTICLES[:4]:
                 if key.startswith(prefix):
                     key = key[len(prefix) :]
             full = people.get(key)
-            if full is not None and len(full) == 1:
-                c.kind, c.canonical, c.strength = "person", next(iter(full)), PATTERN
-                c.rule += "+surname"
-                continue
             if full is not None and c.kind is None:
                 c.kind, c.strength = "person", WEAK
                 c.rule += "+surname?"
-                continue
-            org = org_heads.get(c.surface)
-            if org is not None:
-                c.kind, c.canonical, c.strength = "org", org, PATTERN
-                c.rule += "+org-head"
                 continue
         if c.common or c.strength == 0:
             c.kind = None

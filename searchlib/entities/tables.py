@@ -85,7 +85,8 @@ ORG_SUFFIXES: frozenset[str] = _words(
     Investments Investment Insurance Exchange Club FC AFC United Rovers Wanderers Athletic
     Hotspur Albion Rangers Times Post News Journal Herald Telegraph Gazette Tribune Press
     Radio Television Network Networks Broadcasting Media Records Studios Pictures
-    Entertainment Church Academy Laboratories Laboratory Labs Observatory Initiative
+    Entertainment Church Academy Laboratories Laboratory Labs Observatory Initiative Center
+    Centre Newsroom Industrie Sons Partners AB ASA Oyj KK Pty Bhd SE Cie S.A. N.V. B.V. S.p.A.
     Programme Mission Delegation Secretariat Chamber Directorate Inspectorate Consortium
     Cartel Brotherhood Caucus Faction Bloc Committees Councils Parties Unions Associates
     Enterprises Products Foods Brewery Breweries Stores Bros Brothers Ventures Finance
@@ -242,5 +243,60 @@ BREAKERS: frozenset[str] = _words(
     The A An In On At To From By With Or But As Is Are Was Were Be After Before Over Into
     Amid Against Says Said Say Will Would Could Should Has Have Had Not Than Then That This
     Who What When Where Why How
+    """
+)
+
+# Lower-case nouns of places: "the town of X", "X village", "the Castello road". A name right
+# after "<noun> of" or right before the noun is a place, whatever lists it is on.
+PLACE_NOUNS: frozenset[str] = _words(
+    """
+    village villages town towns city cities district districts neighbourhood neighbourhoods
+    neighborhood neighborhoods suburb suburbs province provinces region regions countryside
+    governorate area areas outskirts road roads street highway camp crossing airport airbase
+    valley mountains river county municipality
+    island islands
+    """
+)
+
+# Lower-case nouns of organisations that introduce a name: "news agency Tanjug", "serie A club
+# Atalanta", "packaging company Cofinec". (Not "group": "a group of ...".)
+ORG_CUES_BEFORE: frozenset[str] = _words(
+    """
+    agency newspaper daily weekly broadcaster channel magazine company firm club side carrier
+    airline bank brewer insurer retailer maker manufacturer automaker carmaker producer
+    conglomerate subsidiary unit conglomerate bourse exchange party militia faction
+    """
+)
+
+# Words of a site's furniture that never sit inside a name ("YouTube Source TRTWorld",
+# "Monitor AFP"): a run of capitals breaks there.
+BOILERPLATE_WORDS: frozenset[str] = _words(
+    """
+    Source Sources Via Credit Credits Photo Photos Image Images Video Videos Follow Subscribe
+    SUBSCRIBE FOLLOW Tags Published Updated Posted Share Copyright Dont Don't
+    """
+)
+
+# US state abbreviations as news agencies write them after a city ("Hartford, Conn.").
+US_STATE_ABBREVIATIONS: dict[str, str] = {
+    "Ala": "Alabama", "Ariz": "Arizona", "Ark": "Arkansas", "Calif": "California",
+    "Colo": "Colorado", "Conn": "Connecticut", "Del": "Delaware", "Fla": "Florida",
+    "Ga": "Georgia", "Ill": "Illinois", "Ind": "Indiana", "Kan": "Kansas", "Kans": "Kansas",
+    "Ky": "Kentucky", "La": "Louisiana", "Md": "Maryland", "Mass": "Massachusetts",
+    "Mich": "Michigan", "Minn": "Minnesota", "Miss": "Mississippi", "Mo": "Missouri",
+    "Mont": "Montana", "Neb": "Nebraska", "Nebr": "Nebraska", "Nev": "Nevada",
+    "N.H": "New Hampshire", "N.J": "New Jersey", "N.M": "New Mexico", "N.Y": "New York",
+    "N.C": "North Carolina", "N.D": "North Dakota", "Okla": "Oklahoma", "Ore": "Oregon",
+    "Pa": "Pennsylvania", "R.I": "Rhode Island", "S.C": "South Carolina", "S.D": "South Dakota",
+    "Tenn": "Tennessee", "Tex": "Texas", "Vt": "Vermont", "Va": "Virginia", "Wash": "Washington",
+    "W.Va": "West Virginia", "Wis": "Wisconsin", "Wisc": "Wisconsin", "Wyo": "Wyoming",
+}  # fmt: skip
+
+# Legal forms that end a company name ("General Motors Corp", "Cofinec S.A."). The facet
+# value of a company drops them, so "General Motors" and "General Motors Corp" are one value.
+LEGAL_FORMS: frozenset[str] = _words(
+    """
+    Inc Inc. Corp Corp. Co Co. Cos Cos. Ltd Ltd. Plc PLC plc LLC L.L.C. LLP LP L.P. AG SA S.A.
+    NV N.V. BV B.V. GmbH SpA S.p.A. AB ASA Oyj KK K.K. Pty Bhd Berhad SE Cie Srl S.r.l. SAB
     """
 )
