@@ -23,6 +23,7 @@ from typing import Protocol, runtime_checkable
 
 from searchlib.entities.canonical import merge
 from searchlib.entities.lexicon import load_lexicon
+from searchlib.entities.boilerplate import article_text
 from searchlib.entities.rules import find_mentions
 from searchlib.model import ENTITY_KINDS, Entity, EntityKind
 
@@ -92,7 +93,7 @@ class RulesExtractor:
         The title is read as the first line of the text, so a name given in full only in the
         body still resolves a surname in the title, and the other way round.
         """
-        text = f"{title}\n\n{body}" if title and body else title or body
+        text = article_text(title, body)
         if not text.strip():
             return ()
         kinds = None if self.misc else frozenset(k for k in ENTITY_KINDS if k != "misc")

@@ -34,7 +34,10 @@ _UP = "".join(sorted({c for c in map(chr, range(0x41, 0x250)) if c.isupper()}))
 _NUMTOK = r"(?:{})[ \t]\d{{1,3}}\b(?![.,:/-]?\d)".format("|".join(sorted(T.NUMBERED_HEADS)))
 # "Inc." and "Corp." keep their dot: it belongs to the name.
 _ABBR_DOT = "(?:{})\\.".format(
-    "|".join(f"(?<={a})" for a in ("Inc", "Corp", "Ltd", "Bros", "Jr", "Sr", "Co", "Cos"))
+    "|".join(
+        f"(?<={a})"
+        for a in ("Inc", "Corp", "Ltd", "Bros", "Jr", "Sr", "Co", "Cos", "St", "Ste", "Mt", "Ft")
+    )
 )
 _CAPWORD = rf"[{_UP}](?:[\w&]|-(?=[{_UP}\d])|['\u2019](?![sS]\b)(?=\w))*(?:{_ABBR_DOT})?"
 _INITIALS = rf"(?:[{_UP}]\.){{2,}}"
@@ -42,7 +45,14 @@ _INITIAL1 = rf"[{_UP}]\.(?=[ \t]+[{_UP}][a-z])"
 _PARTICLE_HYPH = (
     rf"(?:al|el|ad|as|ash|at|ar|az|an|ul|ibn|bin|abu|bel|ben)-[{_UP}]\w*(?:-[{_UP}]\w*)*"
 )
-_TOK = rf"(?:{_NUMTOK}|{_INITIALS}|{_INITIAL1}|{_PARTICLE_HYPH}|{_CAPWORD})"
+# A hyphenated Korean given name after a short surname: "Ban Ki-moon", "Kim Jong-un".
+_KOREAN = (
+    "(?:{})".format("|".join(rf"(?<=\b[{_UP}][a-z]{{{k}}}[ ])" for k in (1, 2, 3)))
+    + rf"[{_UP}][a-z]{{1,3}}-"
+    r"(?!(?:led|run|held|made|born|based|backed|owned|style|era|wide|bound|like|type|free)\b)"
+    r"[a-z]{2,5}\b(?!-)"
+)
+_TOK = rf"(?:{_NUMTOK}|{_INITIALS}|{_INITIAL1}|{_PARTICLE_HYPH}|{_KOREAN}|{_CAPWORD})"
 _PARTICLES = (
     *("de", "da", "das", "del", "della", "dei", "der", "den", "des", "di", "do", "dos", "du"),
     *("la", "le", "van", "von", "ter", "ten", "zu", "bin", "ibn", "bint", "al", "el"),
@@ -66,6 +76,7 @@ _ACRONYM_RE = re.compile(
 )
 
 _SKIP = T.NEVER | T.FUNCTION_WORDS
+_NEXT_CUES = T.SAY_VERBS | T.PLACE_NOUNS | {"v", "vs"}
 _START = operator.attrgetter("start")
 _CONNECTORS = frozenset(["of", "for", "the", "and", "&", "upon", "in", *_PARTICLES])
 _OPENERS_STR = "\"'\u201c\u2018([{*_\u2022\u00ab"
@@ -139,6 +150,10 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
     doc = _Doc(text, lex)
     fast: dict[str, _Hit | None] = {}
     cands = doc.cands
+    blocked = _company_spans(doc) if ("<" in text or " and " in text or "& " in text) else []
+    if "'s " in text or "\u2019s " in text:
+        blocked = sorted(blocked + _possessive_companies(doc, blocked))
+    bi = 0
     for m in _LINE_RE.finditer(text):
         ls, le = m.span()
         if _is_noisy_line(text, ls, le, lex):
@@ -149,6 +164,22 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
             if word in _SKIP:
                 continue  # "The", "He", "Thursday": most runs are one of these
             rs, re_ = run.span()
+            if blocked:
+                while bi < len(blocked) and blocked[bi][1] <= rs:
+                    bi += 1
+                if bi < len(blocked) and blocked[bi][0] < re_:
+                    bs, be = blocked[bi]
+                    if bs <= rs and re_ <= be:
+                        continue  # inside a company name or a ticker
+                    if rs < bs:  # a run that reaches into it: keep the part before
+                        re_ = len(text[rs:bs].rstrip(" \t,<(")) + rs
+                    else:  # a run that starts inside: keep the part after
+                        rs = be + len(text[be:re_]) - len(text[be:re_].lstrip(" \t>)"))
+                    if re_ <= rs:
+                        continue
+                    word = text[rs:re_]
+                    if word in _SKIP:
+                        continue
             sp = word.find(" ")
             if sp > 0 and word[:sp] in _SKIP and norm_key(word) not in lex.known:
                 # "In Aleppo", "On Thursday", "But Lavrov": drop the function word.
@@ -178,8 +209,158 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
     _resolve_document(doc)
     for ls, le in doc.noisy:
         _scan_noisy_line(doc, ls, le)
-    out = [c for c in doc.cands if c.kind is not None]
+    out = []
+    for c in doc.cands:
+        if c.kind is None:
+            continue
+        if c.kind == "org" and c.strength < STRONG:
+            name = company_name(c.canonical, lex)
+            if not name:
+                continue  # "Co Inc": legal forms only, a fragment
+            c.canonical = name
+        out.append(c)
     out.sort(key=_START)
+    return out
+
+
+# --- companies ---------------------------------------------------------------------------
+
+
+def company_name(name: str, lex: Lexicon) -> str:
+    """An organisation's facet value: its name without a trailing legal form or partnership
+    tail, and without commas ("General Motors Corp" -> "General Motors", "Goldman, Sachs and
+    Co" -> "Goldman Sachs", "Cofinec S.A." -> "Cofinec"), so that the forms one company is
+    written in across articles are one value. A name that is only legal forms ("Co Inc")
+    gives ""; a name that would be left as one common word keeps its legal form."""
+    words = name.replace(",", " ").split()
+    cut = len(words)
+    while cut and words[cut - 1] in T.LEGAL_FORMS:
+        cut -= 1
+        if cut and words[cut - 1] in ("and", "&"):
+            cut -= 1
+    if cut == len(words) and "," not in name:
+        return name
+    if cut == 0:
+        return ""
+    if cut == 1 and (lex.is_word(words[0]) or words[0] in T.TITLES):
+        return name  # "Central Corp", "General Co": the legal form is what makes it a name
+    return " ".join(words[:cut])
+
+
+_CO = r"[A-Z][\w'&.-]*"
+_CO_NAME = rf"{_CO}(?:[ ]{_CO})*"
+_CO_END = (
+    r"(?:(?:Co|Cos|Inc|Corp|Ltd|Bros)\.?|Company|Sons|Partners|Associates|Securities|Brothers)"
+)
+# "Kidder, Peabody and Co Inc", "Smith Barney, Harris Upham and Co", "Goldman, Sachs and Co",
+# "Donaldson, Lufkin and Jenrette Securities Corp": partners' names listed with commas.
+_PARTNERSHIP_RE = re.compile(
+    rf"(?<![\w&.-]){_CO_NAME}(?:(?:,[ ]{_CO_NAME})+,?[ ](?:and|&)[ ](?:{_CO}[ ])*?{_CO_END}"
+    rf"|[ ](?:and|&)[ ](?:{_CO}[ ])?{_CO_END})"
+    r"(?:[ ](?:Inc|Ltd|Corp|Co)\.?)?(?![\w&-])"
+)
+# "Royal Dutch/Shell Group": two names joined by a slash, with an organisation's last word.
+_SLASH_CO_RE = re.compile(
+    rf"(?<![\w&./-]){_CO_NAME}/{_CO_NAME}(?![\w&/-])"
+)
+# Wire copy marks companies with angle brackets: "<Airbus Industrie>", and tickers: "<SRD>".
+_BRACKET_RE = re.compile(r"<([^<>\n]{1,100})>")
+_TICKER_RE = re.compile(r"[A-Z0-9][A-Z0-9.&/-]{0,9}")
+# "Moody's Investors Service Inc": a possessive that is part of a company's name.
+_POSS_CO_RE = re.compile(
+    rf"(?<![\w&.-])((?:{_CO}[ ](?:and|&)[ ])?{_CO})['\u2019]s((?:[ ]{_CO})*?[ ](?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)"
+    r"\.?)(?![\w&-])"
+)
+
+
+def _company_spans(doc: _Doc) -> list[tuple[int, int]]:
+    """Company names marked by wire-copy brackets or written as a partnership, added as
+    organisations; returns the spans the run scanner must skip (names and tickers)."""
+    text = doc.text
+    lex = doc.lex
+    spans: list[tuple[int, int]] = []
+    for m in _BRACKET_RE.finditer(text):
+        inner = m.group(1)
+        s = m.start(1) + len(inner) - len(inner.lstrip())
+        e = m.end(1) - (len(inner) - len(inner.rstrip()))
+        name = text[s:e]
+        if not name or not name[0].isupper():
+            continue
+        spans.append((m.start(), m.end()))
+        if _TICKER_RE.fullmatch(name):
+            continue  # "<SRD>", "<RD.AS>": a ticker symbol is not a name
+        canonical = name
+        doc.cands.append(Cand(s, e, name, "org", canonical, PATTERN, name.count(" ") + 1))
+        doc.cands[-1].rule = "wire-brackets"
+    for m in _PARTNERSHIP_RE.finditer(text):
+        s, e = m.span()
+        if any(a < e and s < b for a, b in spans):
+            continue
+        name = m.group()
+        # Drop sentence-initial common words in front ("Yesterday Kidder, Peabody ...").
+        while True:
+            head, sep, rest = name.partition(" ")
+            if not sep or "," in head:
+                break
+            if not (
+                head in _SKIP
+                or head in T.TITLES
+                or (lex.is_word(head) and head not in lex.surnames)
+            ):
+                break
+            s += len(head) + 1
+            name = rest
+        parts = [p.strip() for p in re.split(r",|\band\b|&", name) if p.strip()]
+        if any(_rank(lex, p) >= 3 or norm_key(p) in lex.known for p in parts):
+            continue  # "Britain, France and ...": a list of known names
+        if any(
+            p.rsplit(None, 1)[-1] in T.LEGAL_FORMS or p.rsplit(None, 1)[-1] in T.ORG_SUFFIXES
+            for p in parts[:-1]
+        ):
+            continue  # "Johnson Controls Inc and Lear Corp": two companies
+        doc.cands.append(Cand(s, e, name, "org", name, PATTERN, len(parts), rule="partnership"))
+        spans.append((s, e))
+    if "/" in text:
+        for m in _SLASH_CO_RE.finditer(text):
+            s, e = m.span()
+            name = m.group()
+            if name.rsplit(None, 1)[-1] not in T.ORG_SUFFIXES or any(
+                a < e and s < b for a, b in spans
+            ):
+                continue
+            doc.cands.append(
+                Cand(s, e, name, "org", name, PATTERN, name.count(" ") + 1, rule="slash-co")
+            )
+            spans.append((s, e))
+    spans.sort()
+    return spans
+
+
+def _rank(lex: Lexicon, name: str) -> int:
+    place = lex.places.get(name)
+    return 0 if place is None else place.rank
+
+
+def _possessive_companies(doc: _Doc, blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """ "Moody's Investors Service Inc", "Boatmen's Bancshares": added as organisations."""
+    lex = doc.lex
+    out = []
+    for m in _POSS_CO_RE.finditer(doc.text):
+        s, e = m.span()
+        owner = m.group(1)
+        if any(a < e and s < b for a, b in blocked):
+            continue
+        first, sep, last = owner.partition(" and ")
+        if sep and (first in lex.places or first in _SKIP or lex.is_word(first)):
+            s += len(first) + len(sep)  # "Britain and Moody's ...": only "Moody's ..."
+            owner = last
+        if owner in lex.places or owner in lex.demonyms or norm_key(owner) in lex.known:
+            continue  # "Britain's ... Ltd": a place owns it, it is not the name
+        name = doc.text[s:e]
+        doc.cands.append(
+            Cand(s, e, name, "org", name, PATTERN, name.count(" ") + 1, rule="possessive-co")
+        )
+        out.append((s, e))
     return out
 
 
@@ -273,9 +454,21 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
                 cue = 1
             elif ctx.prev in T.PLACE_CUES_BEFORE and not ctx.prev_punct:
                 cue = 2
+            elif ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
+                cue = 3
+            elif ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS:
+                cue = 4
+            elif ctx.prev in ("v", "vs"):
+                cue = 5
+            elif ctx.prev_punct == ",":
+                cue = 6
+            elif ctx.prev in T.MISC_CUES_BEFORE:
+                cue = 7
             else:
                 cue = 0
-            sig = (word, ctx.initial, cue, ctx.next in T.SAY_VERBS, ctx.score)
+            nxt = ctx.next if ctx.next in _NEXT_CUES else ""
+            score = ctx.score and _results_line(doc, start, end)
+            sig = (word, ctx.initial, cue, nxt, score, ctx.possessive)
             done = doc.runs.get(sig)
             if done is None:
                 n0 = len(doc.cands)
@@ -305,9 +498,20 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
     pieces: list[list[_Tok]] = [[]]
     before: list[str] = [ctx.prev]  # the connector before each piece
     conns: list[_Tok] = []
-    for tok in toks:
+    for i, tok in enumerate(toks):
         if tok.text in _CONNECTORS:
             conns.append(tok)
+            continue
+        if (
+            len(tok.text) == 1
+            and tok.text.isupper()
+            and not conns
+            and pieces[-1]
+            and pieces[-1][-1].text in doc.lex.given_names
+            and i + 1 < len(toks)
+            and toks[i + 1].text not in _CONNECTORS
+        ):
+            pieces[-1].append(tok)  # a middle initial without its dot: "George W Bush"
             continue
         if len(tok.text) == 1 or tok.text in T.BREAKERS or tok.text in T.BOILERPLATE_WORDS:
             # A lone capital ("W D L") or a capitalised function word ("... Qalamoun The
@@ -422,6 +626,10 @@ def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit |
         return "misc", surface, STRONG, "demonym"
     place = lex.places.get(surface)
     if place is None and surface.isupper() and len(surface) > 3:
+        place = lex.places_folded.get(norm_key(surface).casefold())
+    if place is None and not single:
+        # "Al Bab" is "Al-Bab", "Deir Ez-Zor" is "Deir ez-Zor": spaces, hyphens and the case
+        # of a multi-word name do not matter.
         place = lex.places_folded.get(norm_key(surface).casefold())
     if place is None:
         return None
@@ -708,7 +916,9 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         if first in T.ORG_FIRST:
             _emit(doc, toks, "org", PATTERN, "org-first")  # "Jaish al-Islam", "Liwa al-Quds"
             return
-        common = [w for w in words[1:] if lex.is_word(w) and w not in lex.surnames]
+        common = [
+            w for w in words[1:] if len(w) > 1 and lex.is_word(w) and w not in lex.surnames
+        ]
         if _is_initial(first) and not common:
             _emit(doc, toks, "person", PATTERN, "initial")
             return
@@ -748,6 +958,11 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     w = first
     if w in T.TITLES or w in T.PERSON_TITLES:
         return  # "Sen." before a name, "Maj." in "Maj. Gen.": a title, not a person
+    state = T.US_STATE_ABBREVIATIONS.get(w.rstrip("."))
+    if state is not None and ctx.prev_punct == ",":
+        s, e = toks[0].start, toks[0].end
+        doc.cands.append(Cand(s, e, w, "location", state, STRONG, rule="state-abbr"))
+        return  # "West Hartford, Conn."
     if lex.is_word(w):
         _emit(doc, toks, None, 0, "common", common=True)
         return
@@ -788,6 +1003,9 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
             return True
     if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
         _emit(doc, toks, "org", PATTERN, "org-cue")
+        return True
+    if ctx.prev in T.MISC_CUES_BEFORE and not ctx.prev_punct:
+        _emit(doc, toks, "misc", PATTERN, "work-cue")
         return True
     versus = ctx.next in ("v", "vs") or ctx.prev in ("v", "vs")
     if (versus or (ctx.score and _results_line(doc, toks[0].start, toks[-1].end))) and not _person_like(
@@ -836,8 +1054,16 @@ def _split_known(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
         rest = toks[k:]
         if rest[0].text in _CONNECTORS:
             return False
-        if k == 1 and len(rest) == 1 and toks[0].text in lex.given_names:
-            return False  # "Jordan Henderson", "Kent Smith"
+        if (
+            k == 1
+            and toks[0].text in lex.given_names
+            and not any(
+                (len(t.text) > 1 and lex.is_word(t.text) and t.text not in lex.surnames)
+                or t.text in _CONNECTORS
+                for t in rest
+            )
+        ):
+            return False  # "Jordan Henderson", "George W Bush"
         if len(rest) == 1 and rest[0].text.endswith("s") and lex.is_word(rest[0].text):
             return False  # "Chicago Bulls", "Philadelphia Eagles": a team
         doc.cands.append(head)
@@ -921,7 +1147,7 @@ def _surname_keys(name: str) -> list[str]:
 def _org_prefixes(surface: str) -> list[str]:
     """The leading words an organisation name is shortened to within an article ("Magna" for
     "Magna International Inc", "Royal Dutch" for "Royal Dutch Petroleum Co")."""
-    parts = surface.replace(",", "").split()
+    parts = surface.replace(",", "").replace("/", " ").split()
     out = []
     for i in range(1, len(parts)):
         head = parts[:i]
@@ -1016,6 +1242,17 @@ def _resolve_document(doc: _Doc) -> None:
                 continue
         if c.common or c.strength == 0:
             c.kind = None
+    for c in cands:
+        if (
+            c.kind == "person"
+            and c.strength == WEAK
+            and c.canonical == c.surface
+            and " " not in c.surface
+            and c.surface in lex.given_names
+            and c.surface not in lex.surnames
+            and "+surname" not in c.rule
+        ):
+            c.kind = None  # a lone given name ("Ahmed, 24, said") identifies nobody
 
 
 def _bare_possessives(
@@ -1063,7 +1300,9 @@ def _link_acronyms(doc: _Doc, known: dict[str, tuple[EntityKind, str]]) -> None:
                     long_forms[inner.surface] = c
             if c.kind == "org":
                 initials = "".join(
-                    w[0] for w in c.surface.replace("-", " ").split() if w not in _CONNECTORS
+                    w[0]
+                    for w in c.surface.replace("-", " ").split()
+                    if w not in _CONNECTORS and w not in T.LEGAL_FORMS
                 )
                 if len(initials) >= 2 and initials.isupper():
                     long_forms.setdefault(initials, c)

@@ -300,3 +300,10 @@ LEGAL_FORMS: frozenset[str] = _words(
     NV N.V. BV B.V. GmbH SpA S.p.A. AB ASA Oyj KK K.K. Pty Bhd Berhad SE Cie Srl S.r.l. SAB
     """
 )
+
+# Lower-case nouns before a title of a work or a band: "the film Vera Drake", "the band Franz
+# Ferdinand" (a name of that kind is not a person).
+MISC_CUES_BEFORE: frozenset[str] = _words(
+    "film movie album single song novel book musical opera sitcom documentary series"
+)
+ORG_CUES_BEFORE = ORG_CUES_BEFORE | _words("band")
