@@ -150,8 +150,8 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
     doc = _Doc(text, lex)
     fast: dict[str, _Hit | None] = {}
     cands = doc.cands
-    blocked = _company_spans(doc) if ("<" in text or " and " in text or "& " in text) else []
-    if "'s " in text or "\u2019s " in text:
+    blocked = _company_spans(doc)
+    if ("'s " in text or "\u2019s " in text) and _LEGAL_WORD_RE.search(text):
         blocked = sorted(blocked + _possessive_companies(doc, blocked))
     bi = 0
     for m in _LINE_RE.finditer(text):
@@ -259,6 +259,8 @@ _PARTNERSHIP_RE = re.compile(
     rf"|[ ](?:and|&)[ ](?:{_CO}[ ])?{_CO_END})"
     r"(?:[ ](?:Inc|Ltd|Corp|Co)\.?)?(?![\w&-])"
 )
+_PARTNERSHIP_END_RE = re.compile(rf"(?:and|&)[ ](?:{_CO}[ ])*?{_CO_END}(?![\w&-])")
+_LEGAL_WORD_RE = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)\b")
 # "Royal Dutch/Shell Group": two names joined by a slash, with an organisation's last word.
 _SLASH_CO_RE = re.compile(
     rf"(?<![\w&./-]){_CO_NAME}/{_CO_NAME}(?![\w&/-])"
@@ -279,7 +281,7 @@ def _company_spans(doc: _Doc) -> list[tuple[int, int]]:
     text = doc.text
     lex = doc.lex
     spans: list[tuple[int, int]] = []
-    for m in _BRACKET_RE.finditer(text):
+    for m in _BRACKET_RE.finditer(text) if "<" in text else ():
         inner = m.group(1)
         s = m.start(1) + len(inner) - len(inner.lstrip())
         e = m.end(1) - (len(inner) - len(inner.rstrip()))
@@ -292,7 +294,17 @@ def _company_spans(doc: _Doc) -> list[tuple[int, int]]:
         canonical = name
         doc.cands.append(Cand(s, e, name, "org", canonical, PATTERN, name.count(" ") + 1))
         doc.cands[-1].rule = "wire-brackets"
-    for m in _PARTNERSHIP_RE.finditer(text):
+    found: list[re.Match[str]] = []
+    done = 0
+    for anchor in _PARTNERSHIP_END_RE.finditer(text):
+        # The full pattern is slow on long text: try it only just before each possible end.
+        lo = max(done, text.rfind("\n", 0, anchor.start()) + 1, anchor.start() - 200)
+        for m in _PARTNERSHIP_RE.finditer(text, lo, anchor.end() + 12):
+            if m.end() >= anchor.end():
+                found.append(m)
+                done = m.end()
+                break
+    for m in found:
         s, e = m.span()
         if any(a < e and s < b for a, b in spans):
             continue
@@ -617,7 +629,8 @@ def _lookup(doc: _Doc, toks: list[_Tok], initial: bool) -> Cand | None:
 
 
 def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit | None:
-    known = lex.known.get(norm_key(surface))
+    key = norm_key(surface)
+    known = lex.known.get(key)
     if known is not None:
         if initial and single and surface.lower() in lex.words:
             return None  # "IS", "WHO", "Shell" starting a sentence in ordinary case
@@ -625,12 +638,10 @@ def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit |
     if surface in lex.demonyms:
         return "misc", surface, STRONG, "demonym"
     place = lex.places.get(surface)
-    if place is None and surface.isupper() and len(surface) > 3:
-        place = lex.places_folded.get(norm_key(surface).casefold())
-    if place is None and not single:
+    if place is None and (not single or (surface.isupper() and len(surface) > 3)):
         # "Al Bab" is "Al-Bab", "Deir Ez-Zor" is "Deir ez-Zor": spaces, hyphens and the case
-        # of a multi-word name do not matter.
-        place = lex.places_folded.get(norm_key(surface).casefold())
+        # of a multi-word name do not matter (nor those of a word in capitals).
+        place = lex.places_folded.get(key.casefold())
     if place is None:
         return None
     rank = place.rank
@@ -801,6 +812,10 @@ def _title_end(doc: _Doc, toks: list[_Tok]) -> int:
             continue
         if seen_title and w in lex.given_names and w not in T.TITLES and i + 1 < len(toks):
             break  # "President Bill Clinton"
+        if seen_title and i + 1 < len(toks) and w not in T.TITLES and w not in _CONNECTORS:
+            rest = _lookup(doc, toks[i:], False)
+            if rest is not None and rest.kind == "person":
+                break  # "Secretary-General Ban Ki-moon": a known name, though "ban" is a word
         if w in T.TITLES or w in lex.demonyms or lex.is_word(w) or w in _CONNECTORS:
             stretch = i + 1
             continue
@@ -905,6 +920,15 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         return
     if person_cue:
         _emit(doc, toks, "person", PATTERN, "title")
+        return
+    if n >= 2 and last in lex.demonyms and toks[-1].text == last:
+        # "Assads Alawite sect": a nationality or creed after a name is not part of it.
+        _classify_core(doc, toks[:-1], _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False)
+        doc.cands.append(
+            Cand(toks[-1].start, toks[-1].end, last, "misc", last, STRONG, rule="demonym")
+        )
+        return
+    if n >= 3 and _split_after_head(doc, toks, ctx):
         return
     if _by_context(doc, toks, ctx):
         return
@@ -1078,6 +1102,29 @@ def _split_known(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
             return False
         _classify_core(doc, front, _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False)
         doc.cands.append(tail)
+        return True
+    return False
+
+
+_HEADS = T.ORG_SUFFIXES | T.MISC_SUFFIXES | T.LOC_SUFFIXES
+
+
+def _split_after_head(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Split a run after the head word of a name when another name follows without a
+    connector ("Istanbul Film Festival Egon Schiele", "Syrian Democratic Forces Commander
+    ..."): a head word ends its name. True when done."""
+    n = len(toks)
+    for i in range(1, n - 1):
+        w, nxt = toks[i].text, toks[i + 1].text
+        if w not in _HEADS or nxt in _CONNECTORS or nxt in _HEADS or nxt in T.LEGAL_FORMS:
+            continue
+        if toks[i - 1].text in _CONNECTORS:
+            continue
+        if any(t.text in _HEADS or t.text in _CONNECTORS for t in toks[i + 1 :]):
+            continue  # "University College London Hospital": a longer name, leave it
+        first = _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False, prev2=ctx.prev2)
+        _classify_core(doc, toks[: i + 1], first, False)
+        _classify_core(doc, toks[i + 1 :], _Ctx(False, "", "", ctx.next, ctx.possessive), False)
         return True
     return False
 
