@@ -102,6 +102,10 @@ class Lexicon:
     surnames: frozenset[str]
     words: frozenset[str]
     """Lower-case English words: a capitalised one at the start of a sentence is not a name."""
+    companies: dict[str, str]
+    """Company names from US exchange listings, keyed by :func:`norm_key` -> facet value.
+    One-word names that are also English words, places, nationalities or given names are
+    left out ("Apple", "Target"): only context can tell those."""
 
     def is_word(self, token: str) -> bool:
         """True when ``token`` is (the capitalised form of) a common English word."""
@@ -180,12 +184,30 @@ def load_lexicon() -> Lexicon:
         else:
             demonyms.setdefault(word + "s", target)
 
+    given_names = frozenset(_read_text("given_names.txt.gz").split())
+    words = frozenset(_read_text("words.txt.gz").split())
+    companies: dict[str, str] = {}
+    for row in _rows("companies.tsv.gz"):
+        form, canonical = row[0], row[1]
+        if " " not in form and (
+            form.lower() in words
+            or form in places
+            or form in demonyms
+            or form in given_names
+            or form.isupper() and len(form) <= 3
+        ):
+            continue  # "Apple", "Target", "Jordan", "AAR": a word or a ticker-like acronym
+        key = norm_key(form)
+        if key not in known:
+            companies.setdefault(key, canonical)
+
     return Lexicon(
         places=places,
         places_folded=folded,
         known=known,
         demonyms=demonyms,
-        given_names=frozenset(_read_text("given_names.txt.gz").split()),
+        given_names=given_names,
         surnames=frozenset(_read_text("surnames.txt.gz").split()),
-        words=frozenset(_read_text("words.txt.gz").split()),
+        words=words,
+        companies=companies,
     )

@@ -643,7 +643,13 @@ def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit |
         # of a multi-word name do not matter (nor those of a word in capitals).
         place = lex.places_folded.get(key.casefold())
     if place is None:
-        return None
+        company = lex.companies.get(key)
+        if company is None or (surface.isupper() and not single):
+            return None
+        # A listed company: "Morgan Stanley", "Alcoa". A one-word name that is also a surname
+        # ("Dell") is a weaker hint, so that a person named in full in the article wins.
+        strength = PATTERN if single and surface in lex.surnames else STRONG
+        return "org", company, strength, "company"
     rank = place.rank
     if rank <= 2 and single:
         word = surface.lower() in lex.words
@@ -999,6 +1005,9 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if ctx.prev in T.PLACE_CUES_BEFORE and not ctx.prev_punct:
         _emit(doc, toks, "location", WEAK, "place-cue")
         return
+    if w in lex.places:
+        _emit(doc, toks, None, 0, "town")  # a gazetteer place is never a person on the
+        return  # evidence of a name list alone ("the Venice summit"); the document decides
     if w in lex.surnames or w in lex.given_names:
         _emit(doc, toks, "person", WEAK, "surname-list")
         return
@@ -1120,8 +1129,11 @@ def _split_after_head(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
             continue
         if toks[i - 1].text in _CONNECTORS:
             continue
-        if any(t.text in _HEADS or t.text in _CONNECTORS for t in toks[i + 1 :]):
+        rest = toks[i + 1 :]
+        if any(t.text in _HEADS or t.text in _CONNECTORS for t in rest):
             continue  # "University College London Hospital": a longer name, leave it
+        if len(rest) < 2 or all(doc.lex.is_word(t.text) for t in rest):
+            continue  # "Consumer Electronics Show", "Merrill Lynch Capital Markets"
         first = _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False, prev2=ctx.prev2)
         _classify_core(doc, toks[: i + 1], first, False)
         _classify_core(doc, toks[i + 1 :], _Ctx(False, "", "", ctx.next, ctx.possessive), False)
@@ -1234,7 +1246,9 @@ def _resolve_document(doc: _Doc) -> None:
     for c in cands:
         # Within one article a shortened name is always the full one, when only one fits:
         # "Erdogan" (even as "President Erdogan") is Recep Tayyip Erdogan.
-        if c.kind in ("person", None) and c.strength < STRONG and c.rule != "title":
+        if (
+            c.kind in ("person", None) or c.rule == "company"
+        ) and c.strength < STRONG and c.rule != "title":
             key = c.surface
             if " " not in key:
                 for prefix in _ARTICLES:
