@@ -67,6 +67,7 @@ _SCORE_RE = re.compile(r"[ \t]+\d+(?:[-/]\d+)?(?:[ \t]|$|,|\))", re.M)
 _NAME_SCORE_RE = re.compile(
     rf"(?<![\w.'-])([{_UP}][\w'.-]*)[ \t]+\d+(?:[-/]\d+)?(?=[ \t]|$|,|\)|\.(?!\d))", re.M
 )
+_AGE_RE = re.compile(r",?[ \t]+\d{1,2},?[ \t]+(?:said|says|told|a|an|who|from|was|is)\b")
 _TABLE_ROW_RE = re.compile(r"(?:[ \t]+[-+]?[\d.]+(?:[-/]\d+)?){2,}[ \t]*(?:\n|$)")
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_START_RE = re.compile(r"\b[^\W\d_]")
@@ -748,7 +749,16 @@ def _classify_piece(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> None:
                 _classify_piece(doc, toks[k:], _Ctx(False, "of", "", ctx.next, ctx.possessive))
                 return
     last = toks[-1].text
-    headed = n > 1 and (last in T.ORG_SUFFIXES or last in T.LOC_SUFFIXES or last in T.MISC_SUFFIXES)
+    headed = n > 1 and (
+        last in T.ORG_SUFFIXES
+        or last in T.LOC_SUFFIXES
+        or last in T.MISC_SUFFIXES
+        or any(  # "Syrian Center for Policy Research": the nationality is part of the name
+            t.text in ("of", "for") and toks[j - 1].text in T.ORG_OF_HEADS
+            for j, t in enumerate(toks)
+            if j > 1
+        )
+    )
     # Titles: "German Chancellor Angela Merkel", "UN Secretary-General Ban Ki-moon".
     if n > 1 and not headed:
         k = _title_end(doc, toks)
@@ -953,6 +963,18 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
             _emit(doc, toks, "person", PATTERN, "initial")
             return
         particles = any(t.text in _PARTICLES or "-" in t.text[:4] for t in toks[1:-1])
+        if n == 2 and first in ("Abu", "Umm", "Um") and last in lex.given_names:
+            return  # "Abu Mohammad told AFP": a kunya ("father of ...") names nobody alone
+        if (
+            common == [last]
+            and n <= 4
+            and first in lex.given_names
+            and len(last) > 3
+            and last.endswith("s")
+            and last[:-1] in lex.surnames
+        ):
+            toks[-1] = _Tok(last[:-1], toks[-1].start, toks[-1].end - 1)
+            common = []  # "Donald Trumps new policies": the apostrophe was lost
         if not common and n <= 4 and first in lex.given_names and len(first) > 2:
             _emit(doc, toks, "person", PATTERN, "given-name")
             return
@@ -995,6 +1017,9 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         return  # "West Hartford, Conn."
     if lex.is_word(w):
         _emit(doc, toks, None, 0, "common", common=True)
+        return
+    if w in lex.given_names and (ctx.prev in ("named", "called") or _AGE_RE.match(doc.text, toks[0].end)):
+        _emit(doc, toks, None, 0, "first-name")  # "a witness named Ahmad", "Ahmed, 24, said"
         return
     if ctx.prev in T.PERSON_CUES_BEFORE:
         _emit(doc, toks, "person", WEAK, "cue-before")
@@ -1335,6 +1360,8 @@ def _bare_possessives(
             full = people.get(stem)
             if full is not None and len(full) == 1:
                 hit = ("person", next(iter(full)))
+            elif any(o.surface == stem and o.kind == "person" for o in doc.cands):
+                hit = ("person", stem)  # "Assads" where the article says "Assad" too
         if hit is not None:
             c.end -= 1
             c.surface = stem

@@ -152,6 +152,8 @@ LOC_PREFIXES: frozenset[str] = _words(
 # The first word of an organisation name in Arabic ("Jaish al-Islam", "Liwa al-Quds").
 ORG_FIRST: frozenset[str] = _words(
     "Jaish Jabhat Harakat Harakat Liwa Ahrar Hayat Hay'at Ansar Katibat Saraya Jund Faylaq Hizb"
+) | _words(  # and in French, Spanish, Portuguese, Italian: "Banque Paribas", "Banco do Brasil"
+    "Banque Banco Banca Caisse Societe Société Compagnie Groupe Grupo Cie Credit Crédit"
 )
 
 # Compass words that make a new place of a known one ("East Aleppo", "Northern Syria").
@@ -227,7 +229,7 @@ ACRONYM_STOP: frozenset[str] = _words(
     II III IV VI VII VIII IX XI XII XX AD BC CE BCE KM KG MW KW TNT ISBN FAQ PDF URL WWW
     RPG AK IED SUV UAV RIP PS NB NOTE PCT UPDATE CORRECTED URGENT REFILE WRAPUP EXCLUSIVE
     FEATURE ANALYSIS INTERVIEW FACTBOX TIMELINE BREAKINGVIEWS VIDEO PHOTO PHOTOS LIVE
-    CD DVD MP3 SMS GPS LCD PDA USB DJ IQ UK-based US-based
+    CD DVD MP3 SMS GPS LCD PDA USB DJ IQ UK-based US-based NGO
     """
 )
 
