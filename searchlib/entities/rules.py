@@ -917,6 +917,8 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if n == 1 and _is_plural_acronym(first):
         return  # "MPs", "NGOs", "PCs": a plural, not a name
     if is_acronym(first) and first not in T.ACRONYM_STOP:
+        if n >= 2 and _split_known(doc, toks, ctx):
+            return  # "BBC Michael Howard", "AFP Bashar Assad": a credit run into a name
         if n == 1 and len(first) > 5 and first.isalpha():
             folded = lex.places_folded.get(first.casefold())
             if folded is not None:
