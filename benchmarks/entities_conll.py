@@ -189,7 +189,7 @@ def make_extractor(name: str) -> Extractor:
     if name == "rules":
         return default_extractor()
     if name == "spacy":
-        from searchlib.entities.spacy import SpacyExtractor
+        from searchlib.entities.spacy_ner import SpacyExtractor
 
         return SpacyExtractor()
     raise SystemExit(f"unknown extractor {name!r} (use one of: {', '.join(EXTRACTORS)})")

@@ -28,6 +28,12 @@ _FOOTER_RE = re.compile(
 _NAME = r"(?:[A-Z]|al-|el-)[\w'\u2019-]*(?:[ ]+(?:[A-Z]|al-|el-)[\w'\u2019-]*){0,3}"
 _BYLINE_RE = re.compile(rf"(?:^|(?<=[.!?\"\u201d)]))\s*{_NAME}(?:\s*/\s*{_NAME})+\s*$")
 _FOOTER_FROM = 0.4  # a footer cue counts only in the last 60% of a body
+# A photo credit: "REUTERS/Rodi Said", "AFP/Getty Images", "REUTERS Omar Sanadiki".
+_CREDIT_NAME = r"[A-Z][\w'\u2019-]+(?:[ ][A-Z][\w'\u2019-]+){0,2}"
+_PHOTO_CREDIT_RE = re.compile(
+    rf"\b(?:(?:REUTERS|AFP|AP|EPA|ANADOLU|Reuters|Getty Images)[ ]?/[ ]?{_CREDIT_NAME}"
+    r"|REUTERS[ ][A-Z][\w'\u2019-]+[ ][A-Z][\w'\u2019-]+)"
+)
 
 
 def article_text(title: str, body: str) -> str:
@@ -35,6 +41,8 @@ def article_text(title: str, body: str) -> str:
     repeated headline set on its own line and the footer and trailing credits removed."""
     if body:
         body = _strip_footer(body)
+        if "/" in body or "REUTERS " in body:
+            body = _PHOTO_CREDIT_RE.sub(" ", body)
         if title:
             body = _headline_apart(title, body)
     if title and body:
