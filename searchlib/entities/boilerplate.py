@@ -27,6 +27,11 @@ _FOOTER_RE = re.compile(
 # "Qabas / Hazem Sabbagh/Mazen").
 _NAME = r"(?:[A-Z]|al-|el-)[\w'\u2019-]*(?:[ ]+(?:[A-Z]|al-|el-)[\w'\u2019-]*){0,3}"
 _BYLINE_RE = re.compile(rf"(?:^|(?<=[.!?\"\u201d)]))\s*{_NAME}(?:\s*/\s*{_NAME})+\s*$")
+_FOOTER_CUES = (
+    "Standards", "Copyright", "rights reserved", "Follow", "FOLLOW", "Subscribe", "SUBSCRIBE",
+    "Sign up", "Terms of", "Privacy Policy", "Click here", "eporting by", "Editing by",
+    "Writing by", "Compiled by", "\u00a9",
+)  # fmt: skip
 _FOOTER_FROM = 0.4  # a footer cue counts only in the last 60% of a body
 # A photo credit: "REUTERS/Rodi Said", "AFP/Getty Images", "REUTERS Omar Sanadiki".
 _CREDIT_NAME = r"[A-Z][\w'\u2019-]+(?:[ ][A-Z][\w'\u2019-]+){0,2}"
@@ -54,9 +59,13 @@ def _strip_footer(body: str) -> str:
     """The body without its footer (from the first footer cue in its last part) and without a
     trailing byline."""
     start = int(len(body) * _FOOTER_FROM)
-    m = _FOOTER_RE.search(body, start)
-    if m is not None:
-        body = body[: m.start()].rstrip()
+    # Find the cues' first letters by plain string search first: the regular expression is
+    # only run from the earliest candidate on (most bodies have none).
+    first = min((i for cue in _FOOTER_CUES if (i := body.find(cue, start)) >= 0), default=-1)
+    if first >= 0:
+        m = _FOOTER_RE.search(body, max(start, first - 12))
+        if m is not None:
+            body = body[: m.start()].rstrip()
     m = _BYLINE_RE.search(body, max(0, len(body) - 120))
     if m is not None:
         body = body[: m.start()].rstrip()

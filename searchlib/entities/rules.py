@@ -233,6 +233,8 @@ def company_name(name: str, lex: Lexicon) -> str:
     Co" -> "Goldman Sachs", "Cofinec S.A." -> "Cofinec"), so that the forms one company is
     written in across articles are one value. A name that is only legal forms ("Co Inc")
     gives ""; a name that would be left as one common word keeps its legal form."""
+    if "," not in name and name.rpartition(" ")[2] not in T.LEGAL_FORMS:
+        return name  # the common case: nothing to drop
     words = name.replace(",", " ").split()
     cut = len(words)
     while cut and words[cut - 1] in T.LEGAL_FORMS:
