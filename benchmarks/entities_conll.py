@@ -341,9 +341,7 @@ def facet_scores(
                 if not used[j]:
                     errors[1][f"{sorted(gforms)} {gt}"] += 1
     out = {t: prf(tp[t], n_pred[t], n_gold[t]) for t in FACET_TYPES}
-    out["micro"] = prf(
-        sum(tp.values()), sum(n_pred[t] for t in FACET_TYPES), sum(n_gold.values())
-    )
+    out["micro"] = prf(sum(tp.values()), sum(n_pred[t] for t in FACET_TYPES), sum(n_gold.values()))
     return out
 
 

@@ -29,7 +29,9 @@ def kinds(title: str, body: str) -> set[tuple[str, str]]:
 
 
 def test_surname_with_a_title_joins_the_full_name() -> None:
-    got = facets("Blair buys copies", "Tony Blair spoke. Mr Blair said no. Prime Minister Blair agreed.")
+    got = facets(
+        "Blair buys copies", "Tony Blair spoke. Mr Blair said no. Prime Minister Blair agreed."
+    )
     assert set(got) == {"Tony Blair"}
     assert got["Tony Blair"].mentions == 4
 
@@ -59,7 +61,11 @@ def test_shortened_company_joins_its_full_name() -> None:
     ("variant", "canonical", "kind"),
     [
         ("Sergei Lavrov", "Sergey Lavrov", "person"),
-        ("Organization of Petroleum Exporting Countries", "Organization of the Petroleum Exporting Countries", "org"),
+        (
+            "Organization of Petroleum Exporting Countries",
+            "Organization of the Petroleum Exporting Countries",
+            "org",
+        ),
         ("General Motors Corp", "General Motors", "org"),
         ("Federal Reserve Board", "Federal Reserve", "org"),
         ("Idleb", "Idlib", "location"),
@@ -112,16 +118,21 @@ def test_company_lexicon_is_packaged() -> None:
     lines = gzip.decompress(data.read_bytes()).decode("utf-8").splitlines()
     assert len(lines) > 4000
     assert "Morgan Stanley\tMorgan Stanley" in lines
-    assert "companies.tsv.gz" in (resources.files("searchlib.entities") / "data" / "SOURCES.md").read_text()
+    assert (
+        "companies.tsv.gz"
+        in (resources.files("searchlib.entities") / "data" / "SOURCES.md").read_text()
+    )
     lex = load_lexicon()
     assert "apple" not in lex.companies  # a word: only context can tell
 
 
-# --- wrong kinds -----------------------------------------------------------------------------------
+# --- wrong kinds ------------------------------------------------------------------------------
 
 
 def test_demonym_phrases_are_not_people() -> None:
-    got = kinds("", "West German officials met North American bankers and the British Foreign Office.")
+    got = kinds(
+        "", "West German officials met North American bankers and the British Foreign Office."
+    )
     assert not {n for k, n in got if k == "person"}
 
 
@@ -147,7 +158,9 @@ def test_state_abbreviations_after_a_city() -> None:
 
 
 def test_lone_first_names_are_nobody() -> None:
-    got = kinds("", 'A witness named Ahmad was hurt. "We are sad," Manal, 28, said. Abu Mohammad told AFP.')
+    got = kinds(
+        "", 'A witness named Ahmad was hurt. "We are sad," Manal, 28, said. Abu Mohammad told AFP.'
+    )
     assert not {n for k, n in got if k == "person"}
 
 
@@ -173,11 +186,19 @@ def test_footers_and_credit_lines_are_not_entities() -> None:
     got = kinds("", body)
     assert ("location", "Aleppo") in got
     names = {n for _, n in got}
-    assert not names & {"Oliver Holmes", "John Stonestreet", "Thomson Reuters", "Thomson Reuters Trust Principles"}
+    assert not names & {
+        "Oliver Holmes",
+        "John Stonestreet",
+        "Thomson Reuters",
+        "Thomson Reuters Trust Principles",
+    }
 
 
 def test_trailing_byline_is_not_a_person() -> None:
-    body = "A rocket hit al-Kallasa Street in the city, causing damage. Manar al-Freih / Hazem Sabbagh/Mazen"
+    body = (
+        "A rocket hit al-Kallasa Street in the city, causing damage. "
+        "Manar al-Freih / Hazem Sabbagh/Mazen"
+    )
     assert not {n for k, n in kinds("", body) if k == "person"}
     assert article_text("", body).endswith("causing damage.")
 

@@ -221,7 +221,7 @@ def render_markdown(rows: list[dict[str, object]], n: int) -> str:
         "labels in `labels.tsv`, rules in `README.md`), and CoNLL-2003 dev figures (span F1 over",
         "all four types, ORG span recall, document-level facet micro F1) on the tuning and",
         "held-out halves (`benchmarks/entities_conll.py`). *unmerged*: person values that stayed",
-        "apart from a full name given in the same article (\"Blair\" beside \"Tony Blair\"),",
+        'apart from a full name given in the same article ("Blair" beside "Tony Blair"),',
         "summed over the corpus's articles. One row per change, oldest first;",
         "written by `python benchmarks/facets/audit.py --record ...`.",
         "",
@@ -302,9 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                 mark = "?" if lab is None else ("x" if lab.label == "bad" else " ")
                 why = f"  ({lab.reason})" if lab is not None and lab.label == "bad" else ""
                 print(f"  {mark} {count:5} {value}{why}")
-            todo.extend(
-                (corpus, kind, v, c) for v, c in cell.values if v in set(cell.unlabelled)
-            )
+            todo.extend((corpus, kind, v, c) for v, c in cell.values if v in set(cell.unlabelled))
     if args.quiet:
         todo = [
             (c, k, v, n_)

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from searchlib.entities.boilerplate import article_text
 from searchlib.entities.canonical import merge
 from searchlib.entities.lexicon import load_lexicon
-from searchlib.entities.boilerplate import article_text
 from searchlib.entities.rules import find_mentions
 from searchlib.model import ENTITY_KINDS, Entity, EntityKind
 

@@ -137,7 +137,7 @@ class _Doc:
     cands: list[Cand] = field(default_factory=list)
     noisy: list[tuple[int, int]] = field(default_factory=list)
     memo: dict[tuple[str, bool, bool], _Hit | None] = field(default_factory=dict)
-    runs: dict[tuple[str, bool, int, bool, bool], list[_RunHit]] = field(default_factory=dict)
+    runs: dict[tuple[str, bool, int, str, bool, bool], list[_RunHit]] = field(default_factory=dict)
     results: dict[int, bool] = field(default_factory=dict)  # line start -> a results line
 
 
@@ -265,15 +265,14 @@ _PARTNERSHIP_RE = re.compile(
 _PARTNERSHIP_END_RE = re.compile(rf"(?:and|&)[ ](?:{_CO}[ ])*?{_CO_END}(?![\w&-])")
 _LEGAL_WORD_RE = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)\b")
 # "Royal Dutch/Shell Group": two names joined by a slash, with an organisation's last word.
-_SLASH_CO_RE = re.compile(
-    rf"(?<![\w&./-]){_CO_NAME}/{_CO_NAME}(?![\w&/-])"
-)
+_SLASH_CO_RE = re.compile(rf"(?<![\w&./-]){_CO_NAME}/{_CO_NAME}(?![\w&/-])")
 # Wire copy marks companies with angle brackets: "<Airbus Industrie>", and tickers: "<SRD>".
 _BRACKET_RE = re.compile(r"<([^<>\n]{1,100})>")
 _TICKER_RE = re.compile(r"[A-Z0-9][A-Z0-9.&/-]{0,9}")
 # "Moody's Investors Service Inc": a possessive that is part of a company's name.
 _POSS_CO_RE = re.compile(
-    rf"(?<![\w&.-])((?:{_CO}[ ](?:and|&)[ ])?{_CO})['\u2019]s((?:[ ]{_CO})*?[ ](?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)"
+    rf"(?<![\w&.-])((?:{_CO}[ ](?:and|&)[ ])?{_CO})['\u2019]s((?:[ ]{_CO})*?"
+    r"[ ](?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)"
     r"\.?)(?![\w&-])"
 )
 
@@ -943,7 +942,9 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         return
     if n >= 2 and last in lex.demonyms and toks[-1].text == last:
         # "Assads Alawite sect": a nationality or creed after a name is not part of it.
-        _classify_core(doc, toks[:-1], _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False)
+        _classify_core(
+            doc, toks[:-1], _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False
+        )
         doc.cands.append(
             Cand(toks[-1].start, toks[-1].end, last, "misc", last, STRONG, rule="demonym")
         )
@@ -960,9 +961,7 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         if first in T.ORG_FIRST:
             _emit(doc, toks, "org", PATTERN, "org-first")  # "Jaish al-Islam", "Liwa al-Quds"
             return
-        common = [
-            w for w in words[1:] if len(w) > 1 and lex.is_word(w) and w not in lex.surnames
-        ]
+        common = [w for w in words[1:] if len(w) > 1 and lex.is_word(w) and w not in lex.surnames]
         if _is_initial(first) and not common:
             _emit(doc, toks, "person", PATTERN, "initial")
             return
@@ -1022,7 +1021,9 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if lex.is_word(w):
         _emit(doc, toks, None, 0, "common", common=True)
         return
-    if w in lex.given_names and (ctx.prev in ("named", "called") or _AGE_RE.match(doc.text, toks[0].end)):
+    if w in lex.given_names and (
+        ctx.prev in ("named", "called") or _AGE_RE.match(doc.text, toks[0].end)
+    ):
         _emit(doc, toks, None, 0, "first-name")  # "a witness named Ahmad", "Ahmed, 24, said"
         return
     if ctx.prev in T.PERSON_CUES_BEFORE:
@@ -1070,9 +1071,9 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
         _emit(doc, toks, "misc", PATTERN, "work-cue")
         return True
     versus = ctx.next in ("v", "vs") or ctx.prev in ("v", "vs")
-    if (versus or (ctx.score and _results_line(doc, toks[0].start, toks[-1].end))) and not _person_like(
-        doc, toks
-    ):
+    if (
+        versus or (ctx.score and _results_line(doc, toks[0].start, toks[-1].end))
+    ) and not _person_like(doc, toks):
         _emit(doc, toks, "org", PATTERN, "team")
         return True
     return False
@@ -1276,8 +1277,10 @@ def _resolve_document(doc: _Doc) -> None:
         # Within one article a shortened name is always the full one, when only one fits:
         # "Erdogan" (even as "President Erdogan") is Recep Tayyip Erdogan.
         if (
-            c.kind in ("person", None) or c.rule == "company"
-        ) and c.strength < STRONG and c.rule != "title":
+            (c.kind in ("person", None) or c.rule == "company")
+            and c.strength < STRONG
+            and c.rule != "title"
+        ):
             key = c.surface
             if " " not in key:
                 for prefix in _ARTICLES:

@@ -68,9 +68,7 @@ def _pipeline(model: str) -> tuple[Any, str]:
     try:
         importlib.import_module("spacy")
     except ImportError:
-        raise SpacyUnavailable(
-            "spaCy is not installed: pip install 'searchlib[spacy]'"
-        ) from None
+        raise SpacyUnavailable("spaCy is not installed: pip install 'searchlib[spacy]'") from None
     names = MODELS if model == "" else (model,)
     for name in names:
         try:
