@@ -194,8 +194,7 @@ def load_lexicon() -> Lexicon:
             or form in places
             or form in demonyms
             or form in given_names
-            or (form.isupper()
-            and len(form) <= 3)
+            or (form.isupper() and len(form) <= 3)
         ):
             continue  # "Apple", "Target", "Jordan", "AAR": a word or a ticker-like acronym
         key = norm_key(form)

@@ -1058,12 +1058,12 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
     - a sports fixture: "Surrey v Kent", "Lotte 6 Hyundai 2" (a team, so an org).
     """
     lex = doc.lex
-    if not (len(toks) == 1 and toks[0].text in lex.places):  # gazetteer places keep their rule
-        if (ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS) or (
-            ctx.next in T.PLACE_NOUNS and not ctx.possessive
-        ):
-            _emit(doc, toks, "location", PATTERN, "place-noun")
-            return True
+    place_noun = (ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS) or (
+        ctx.next in T.PLACE_NOUNS and not ctx.possessive
+    )
+    if place_noun and not (len(toks) == 1 and toks[0].text in lex.places):
+        _emit(doc, toks, "location", PATTERN, "place-noun")  # gazetteer places keep their rule
+        return True
     if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
         _emit(doc, toks, "org", PATTERN, "org-cue")
         return True
