@@ -67,6 +67,7 @@ _SCORE_RE = re.compile(r"[ \t]+\d+(?:[-/]\d+)?(?:[ \t]|$|,|\))", re.M)
 _NAME_SCORE_RE = re.compile(
     rf"(?<![\w.'-])([{_UP}][\w'.-]*)[ \t]+\d+(?:[-/]\d+)?(?=[ \t]|$|,|\)|\.(?!\d))", re.M
 )
+_LIST_GAP_RE = re.compile(r",[ ]|[ ]and[ ]|,[ ]and[ ]")
 _AGE_RE = re.compile(r",?[ \t]+\d{1,2},?[ \t]+(?:said|says|told|a|an|who|from|was|is)\b")
 _TABLE_ROW_RE = re.compile(r"(?:[ \t]+[-+]?[\d.]+(?:[-/]\d+)?){2,}[ \t]*(?:\n|$)")
 _LINE_RE = re.compile(r"[^\n]+")
@@ -1064,6 +1065,11 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
     if place_noun and not (len(toks) == 1 and toks[0].text in lex.places):
         _emit(doc, toks, "location", PATTERN, "place-noun")  # gazetteer places keep their rule
         return True
+    if doc.cands and doc.cands[-1].rule == "place-noun":
+        gap = doc.text[doc.cands[-1].end : toks[0].start]
+        if _LIST_GAP_RE.fullmatch(gap):  # "the neighbourhoods of al-Mazzeh and Ruken Eddin"
+            _emit(doc, toks, "location", PATTERN, "place-noun")
+            return True
     if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
         _emit(doc, toks, "org", PATTERN, "org-cue")
         return True
@@ -1208,6 +1214,10 @@ def _is_initial(word: str) -> bool:
 # --- pass 2: the document ----------------------------------------------------------------
 
 
+_CONTEXT_RULES = frozenset(["org-cue", "work-cue", "place-noun", "team"])
+_NAME_LIST_RULES = frozenset(
+    ["given-name", "namey", "particle", "surname-list", "say-multi", "multi-default", "say"]
+)
 _ARTICLES = ("al-", "el-", "Al-", "El-", "ad-", "as-", "ash-", "at-", "ar-", "az-")
 
 
@@ -1273,6 +1283,15 @@ def _resolve_document(doc: _Doc) -> None:
                 org_heads.setdefault(head, set()).add(c.canonical)
     _link_acronyms(doc, known)
     _bare_possessives(doc, known, people)  # surnames: "Lavrovs" -> "Lavrov"
+    # What the words around a name say ("the band Franz Ferdinand", "the film Vera Drake",
+    # "the town of Hass") beats what a list of first names says, for every mention of it.
+    by_context = {c.surface: c for c in cands if c.rule in _CONTEXT_RULES}
+    if by_context:
+        for c in cands:
+            ctx_hit = by_context.get(c.surface)
+            if ctx_hit is not None and c.rule in _NAME_LIST_RULES:
+                c.kind, c.canonical, c.rule = ctx_hit.kind, ctx_hit.canonical, ctx_hit.rule
+                known[c.surface] = (ctx_hit.kind or "misc", ctx_hit.canonical)
     for c in cands:
         # Within one article a shortened name is always the full one, when only one fits:
         # "Erdogan" (even as "President Erdogan") is Recep Tayyip Erdogan.
