@@ -99,7 +99,7 @@ def rows(paths: list[Path]) -> list[tuple[str, str]]:
 def main(argv: list[str]) -> int:
     """Write companies.tsv.gz from the CSV files named on the command line."""
     if not argv:
-        print(__doc__, file=sys.stderr)
+        sys.stderr.write(f"{__doc__}\n")
         return 2
     pairs = rows([Path(a) for a in argv])
     text = "".join(f"{form}\t{canonical}\n" for form, canonical in pairs)
@@ -107,7 +107,8 @@ def main(argv: list[str]) -> int:
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
         gz.write(text.encode("utf-8"))
     OUT.write_bytes(buf.getvalue())
-    print(f"{len(pairs)} forms, {len(set(c for _, c in pairs))} companies -> {OUT}")
+    companies = len({c for _, c in pairs})
+    sys.stdout.write(f"{len(pairs)} forms, {companies} companies -> {OUT}\n")
     return 0
 
 
