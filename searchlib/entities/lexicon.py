@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import gzip
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 from typing import Literal
 
 from searchlib.model import EntityKind
+
+MEMO_LIMIT = 200_000  # lookups remembered by a lexicon (see Lexicon.memo)
 
 PlaceClass = Literal["country", "continent", "region", "state", "capital", "city"]
 
@@ -106,6 +108,10 @@ class Lexicon:
     """Company names from US exchange listings, keyed by :func:`norm_key` -> facet value.
     One-word names that are also English words, places, nationalities or given names are
     left out ("Apple", "Target"): only context can tell those."""
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    """Answers of the rules' context-free lookups, shared by every document (a name such as
+    "Syria" is looked up once per process, not once per article). Bounded: cleared when it
+    reaches :data:`MEMO_LIMIT` entries."""
 
     def is_word(self, token: str) -> bool:
         """True when ``token`` is (the capitalised form of) a common English word."""

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from searchlib.entities import tables as T
-from searchlib.entities.lexicon import Lexicon, norm_key
+from searchlib.entities.lexicon import MEMO_LIMIT, Lexicon, norm_key
 from searchlib.model import EntityKind
 
 _UP = "".join(sorted({c for c in map(chr, range(0x41, 0x250)) if c.isupper()}))
@@ -632,6 +632,20 @@ def _lookup(doc: _Doc, toks: list[_Tok], initial: bool) -> Cand | None:
 
 
 def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit | None:
+    """A curated name, place, nationality or listed company covering ``surface``, if any (the
+    answer depends on nothing else, so the lexicon remembers it)."""
+    memo = lex.memo
+    mkey = (surface, initial, single)
+    if mkey in memo:
+        return memo[mkey]  # type: ignore[return-value]
+    hit = _name_hit_uncached(lex, surface, initial, single)
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[mkey] = hit
+    return hit
+
+
+def _name_hit_uncached(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit | None:
     key = norm_key(surface)
     known = lex.known.get(key)
     if known is not None:
