@@ -24,7 +24,7 @@ from typing import Literal
 
 from .errors import InputError
 from .index import Index
-from .model import Article, IndexReport, ReadError, ReadWarning
+from .model import Article, EntityKind, IndexReport, ReadError, ReadWarning
 from .pipeline import ArticleWriter, Copies
 from .readers import ReadOptions, Source, discover, read_source
 
@@ -144,18 +144,17 @@ class _Run:
 
     # -- writing --
 
-    def write(self, article: Article, where: str) -> None:
+    def write(self, article: Article, where: str, mapped: tuple[EntityKind, ...]) -> None:
         if self.writer is None:
             self.writer = self.index.writer(
                 timeout=self.timeout,
                 copies=self.copies,
-                mapped=getattr(self.options, "entity_kinds", None) or None,
                 run_ids=self.run_ids,
                 procs=self.procs,
             )
             self.batch_started = time.perf_counter()
         try:
-            done = self.writer.add(article)
+            done = self.writer.add(article, mapped=mapped or None)
         except InputError as exc:
             self.problem(ReadError(where, str(exc)))
             return
@@ -239,7 +238,6 @@ def ingest(
                 break
             stop = _read_source(run, source, strict=strict)
             run.files_done += 1
-            run.bytes_done += _size(source)
             run.tell()
         run.commit(final=True, merge=merge)
     except KeyboardInterrupt:
@@ -262,25 +260,20 @@ def _discover(run: _Run, paths: Iterable[str | os.PathLike[str]]) -> list[Source
         else:
             sources.append(found)
     run.files_total = len(sources)
-    run.bytes_total = sum(_size(s) for s in sources)
+    run.bytes_total = sum(s.size for s in sources)
     run.tell()
     return sources
-
-
-def _size(source: Source) -> int:
-    size = getattr(source, "size", None)
-    if isinstance(size, int):
-        return size
-    try:
-        return os.stat(source.path).st_size
-    except OSError:
-        return 0
 
 
 def _read_source(run: _Run, source: Source, *, strict: bool) -> bool:
     """Read one source into the run; True when a failure must stop a strict run."""
     last_tell = time.perf_counter()
-    for event in read_source(source, run.options):
+    mapped = run.options.mapped_kinds(source.format)
+
+    def consumed(n: int) -> None:
+        run.bytes_done += n
+
+    for event in read_source(source, run.options, progress=consumed):
         if isinstance(event, (ReadWarning, ReadError)):
             run.problem(event)
             if isinstance(event, ReadError) and strict:
@@ -295,7 +288,7 @@ def _read_source(run: _Run, source: Source, *, strict: bool) -> bool:
                 return True
             continue
         run.seen[article.id] = where
-        run.write(article, where)
+        run.write(article, where, mapped)
         now = time.perf_counter()
         if now - last_tell > 0.1:
             last_tell = now

@@ -127,11 +127,19 @@ class ArticleWriter:
             return "indexed"
         return "unchanged" if stored == digest else "updated"
 
-    def add(self, article: Article, *, digest: str | None = None) -> Status | Literal["copy"]:
+    def add(
+        self,
+        article: Article,
+        *,
+        digest: str | None = None,
+        mapped: Iterable[EntityKind] | None = None,
+    ) -> Status | Literal["copy"]:
         """Add ``article``, replacing any article with the same id; skip unchanged content.
 
-        Raises :class:`InputError` for an article that cannot be indexed or whose id was already
-        written in this batch. Returns what was done (``"copy"``: skipped as a copy).
+        ``mapped`` names the entity kinds this article's source supplies (for this article
+        only; by default the writer's). Raises :class:`InputError` for an article that cannot be
+        indexed or whose id was already written in this batch. Returns what was done
+        (``"copy"``: skipped as a copy).
         """
         self._check_open()
         validate_article(article)
@@ -149,7 +157,8 @@ class ArticleWriter:
                 if len(self.copy_examples) < MAX_COPY_EXAMPLES:
                     self.copy_examples.append((article.id, earlier[0]))
                 return "copy"
-        full = with_entities(article, self._extractor, self._mapped)
+        kinds = frozenset(mapped) if mapped is not None else self._mapped
+        full = with_entities(article, self._extractor, kinds)
         self._writer.write(full, digest, replace=status == "updated")
         self._pending.add(article.id)
         self._written.add(article.id)

@@ -122,11 +122,6 @@ def test_fakes_cli_index_with_a_location_column(tmp_path: Path) -> None:
             assert index.search("", location=place).total == count, place
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the pipeline (ingest.py: 'if not article.entities') skips extraction for an article "
-    "with any entity; it must extract the kinds ReadOptions.entity_kinds does not map",
-)
 def test_fakes_unmapped_kinds_are_still_extracted(tmp_path: Path) -> None:
     options = ReadOptions(fields=FAKES_FIELDS, date_order=DateOrder.MDY)
     with Index(tmp_path / "ix", create=True) as index:
