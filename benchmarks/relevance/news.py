@@ -5,14 +5,15 @@ Usage::
     python benchmarks/relevance/news.py [--corpora DIR] [--out FILE.md] [--top 5]
 
 News has no relevance judgments here, so this is for the eye. On FA-KES (804 articles on the
-Syrian war), the BBC set (2,225) and Reuters-21578 (18,000) it runs short keyword queries
-(the kind users type: "Aleppo Nusra", "oil prices") and a few questions, through searchlib's
+Syrian war), the BBC set (2,225) and Reuters-21578 (18,000) it runs keyword queries of 1 to 5
+words (the kind users type: "Aleppo Nusra", "oil prices") and a few questions, through searchlib's
 ranking today (reproduced by the laboratory, default and ``match="any"``) and through each step
 of the chosen model's chain (:meth:`releval.study.Study.chain`), and writes, per query: the
 words searched, the mode the rule picks, how many articles match, for each step the share of
-the top 10 that has every content word and the overlap of its top 10 with the previous step's,
-and the top titles of today's default and of the chosen model (cut to 80 characters), with the
-expansion terms feedback added.
+the top 10 that has every content word and the overlap of its top 10 with the previous
+step's (then the chosen model's overlap with today's default, and its share without the
+every-word-first order), and the top titles of today's default and of the chosen model (cut
+to 80 characters), with the expansion terms feedback added.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ QUERIES: dict[str, tuple[str, ...]] = {
         "Russian air strikes Aleppo",
         "ceasefire talks Geneva",
         "Turkish army Afrin",
+        "Syrian army Aleppo offensive",
+        "UN Security Council Syria resolution",
         "who attacked the aid convoy near Aleppo",
         "what happened in Douma after the chemical attack",
     ),
@@ -56,6 +59,8 @@ QUERIES: dict[str, tuple[str, ...]] = {
         "mobile phone",
         "Oscar nominations",
         "budget deficit euro",
+        "Microsoft Google search engine",
+        "Yukos Gazprom auction bid",
         "how do music downloads affect CD sales",
         "why did the dollar fall",
     ),
@@ -68,6 +73,9 @@ QUERIES: dict[str, tuple[str, ...]] = {
         "wheat exports Soviet Union",
         "takeover bid",
         "Brazil debt",
+        "Japan trade surplus yen",
+        "Fed discount rate cut",
+        "coffee prices Brazil frost",
         "why did the dollar fall against the yen",
         "what did OPEC decide about oil production quotas",
     ),
@@ -108,6 +116,11 @@ def steps(model: Model) -> list[tuple[str, LabParams]]:
     return out
 
 
+def plain_or(model: Model) -> LabParams:
+    """The chosen model without its every-word-first order (what plain OR would show)."""
+    return replace(chosen_params(model, "auto"), complete_first=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the eye-check report; returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -124,7 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "content words (function words out) and the mode the automatic rule picks; the "
         "number of matching articles today (default: AND, relaxed if empty) and with the "
         "chosen model; per step of the chain, `all` = how many of its top 10 have every "
-        "content word, `same` = how many of its top 10 were in the previous step's top 10; "
+        "content word, `same` = how many of its top 10 were in the previous step's top 10 "
+        "(last: the chosen model's against today's default, and the chosen model without "
+        "its every-word-first order); "
         f"then the top {args.top} titles today (default) and with the chosen model.",
         "",
     ]
@@ -162,6 +177,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cells.append(f"{label}: all {have_all}{same}")
                 prev = r.docs
                 tops[label] = r.docs
+            chosen_top = tops["chosen (+RM3)"]
+            same_today = len(set(chosen_top) & set(tops["today default"]))
+            cells.append(f"chosen vs today default: same {same_today}")
+            r = lab.rank(q, plain_or(model), 10)
+            cells.append(
+                f"chosen without every-word first: all "
+                f"{sum(1 for d in r.docs if d in (every or set()))}"
+            )
             lines.append("; ".join(cells))
             lines.append("")
             for label in ("today default", "chosen (+RM3)"):
