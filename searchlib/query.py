@@ -596,12 +596,37 @@ def simplify(node: Node | None) -> Node | None:
                 kids.append(c)
         if kind is And and len(kids) > 1:
             kids = [k for k in kids if not isinstance(k, Every)] or [Every()]
+        kids = _distinct(kids)
         if not kids:
             return None
         if len(kids) == 1 and node.boost == 1.0:
             return kids[0]
         return kind(tuple(kids), node.boost)
     return node
+
+
+def _same(node: Node) -> object:
+    """What makes two clauses the same query, wherever and however they were typed ("use"
+    and "using" are both the term "us")."""
+    if isinstance(node, Term):
+        return ("term", node.field, node.terms, node.boost)
+    if isinstance(node, Phrase):
+        return ("phrase", node.field, node.terms, node.slop, node.boost)
+    if isinstance(node, (Prefix, Wildcard, Fuzzy, TermRange, DateRange)):
+        return replace(node, start=-1, end=-1)
+    return node
+
+
+def _distinct(kids: list[Node]) -> list[Node]:
+    """The clauses without repeats (a word typed twice counts once, as in Whoosh)."""
+    seen: set[object] = set()
+    out = []
+    for kid in kids:
+        key = _same(kid)
+        if key not in seen:
+            seen.add(key)
+            out.append(kid)
+    return out
 
 
 def leaves(node: Node) -> Iterator[Leaf]:

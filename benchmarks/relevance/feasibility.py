@@ -9,7 +9,8 @@ It holds the data the library's vectorised scorer has (``searchlib/scoring.py``)
 term and field a posting list as numpy arrays (document numbers, term frequencies; title
 weights carry the index's x2 boost), per-document field lengths quantised to one byte, the
 exact average lengths, and the stored title and body text; documents are analysed by
-``searchlib.schema.text_analyzer()``. On that data it times, per query, with every posting
+``searchlib.backends.whoosh.schema.text_analyzer()``. On that data it times, per query, with
+every posting
 list already decoded (the library keeps them in an LRU cache; the benchmark's medians are
 taken after a warm-up pass):
 
@@ -67,7 +68,7 @@ K1_TODAY, B_TODAY, COORD_TODAY = 1.2, 0.75, 0.25
 
 def whoosh_analyze() -> Callable[[str], list[str]]:
     """searchlib's analyser as text -> terms."""
-    from searchlib.schema import text_analyzer
+    from searchlib.backends.whoosh.schema import text_analyzer
 
     analyzer = text_analyzer()
     return lambda text: [t.text for t in analyzer(text)]
@@ -82,7 +83,7 @@ def fast_analyze() -> Callable[[str], list[str]]:
     from whoosh.lang.porter import stem
     from whoosh.support.charset import accent_map
 
-    from searchlib.schema import WORD
+    from searchlib.backends.whoosh.schema import WORD
 
     table = str.maketrans(accent_map)
     stops = frozenset(STOP_WORDS)

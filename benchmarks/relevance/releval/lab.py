@@ -1,7 +1,8 @@
 """The ranking laboratory: one numpy scorer over searchlib's own analysed terms, with every
 cause of issue 14 as a switch, so that each can be measured as a controlled change.
 
-The index is built with ``searchlib.schema.text_analyzer()`` itself (Whoosh's word pattern,
+The index is built with ``searchlib.backends.whoosh.schema.text_analyzer()`` itself (Whoosh's
+word pattern,
 lower case, accents folded, Whoosh's 34 stop words and one-letter words dropped, Porter stems;
 positions count the kept words, as Whoosh's ``StopFilter`` renumbers them), over the two
 fields searchlib searches by default, ``title`` and ``body``. The title's term frequencies
@@ -77,7 +78,7 @@ def function_stems() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def _analyzer():  # type: ignore[no-untyped-def]
-    from searchlib.schema import text_analyzer
+    from searchlib.backends.whoosh.schema import text_analyzer
 
     return text_analyzer()
 

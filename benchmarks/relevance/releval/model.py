@@ -80,7 +80,7 @@ def stored_length(length: int) -> int:
 def searchlib_analyzer() -> Analyze:
     """searchlib's title and body analyser (``schema.text_analyzer()``) as a text -> terms
     function."""
-    from searchlib.schema import text_analyzer
+    from searchlib.backends.whoosh.schema import text_analyzer
 
     analyzer = text_analyzer()
 

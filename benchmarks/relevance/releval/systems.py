@@ -80,12 +80,25 @@ def searchlib_knobs() -> dict[str, bool]:
     """Which ranking knobs this searchlib offers: ``Ranking`` and ``search(match=...)``."""
     import searchlib
 
-    search_params = inspect.signature(searchlib.Index.search).parameters
     init_params = inspect.signature(searchlib.Index.__init__).parameters
     return {
         "ranking": hasattr(searchlib, "Ranking") and "ranking" in init_params,
-        "match": "match" in search_params,
+        "match": "match" in search_options(),
     }
+
+
+def search_options() -> dict[str, Any]:
+    """The options of ``Index.search`` with their defaults (the fields of ``SearchRequest``,
+    or the keywords of ``search`` in versions without it)."""
+    import dataclasses
+
+    import searchlib
+
+    request = getattr(searchlib, "SearchRequest", None)
+    if request is not None:
+        return {f.name: f.default for f in dataclasses.fields(request)}
+    params = inspect.signature(searchlib.Index.search).parameters
+    return {name: p.default for name, p in params.items()}
 
 
 @dataclass(frozen=True)
