@@ -79,9 +79,10 @@ def index_option(fn: F) -> F:
     return click.option(
         "--index",
         "index_dir",
-        type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help=f"Index directory. Default: ${ENV_INDEX}, else {user_data_dir({}) / 'index'}.",
+        metavar="DIR|URL",
+        help=f"Index directory (or typesense://HOST:PORT/COLLECTION). Default: ${ENV_INDEX}, "
+        f"else {user_data_dir({}) / 'index'}.",
     )(fn)
 
 
@@ -132,7 +133,7 @@ def output(out: present.Output, fmt: str, color: bool | None = None) -> None:
 
 
 @contextmanager
-def open_index(index_dir: Path | None, *, build_demo: bool = True) -> Iterator[Any]:
+def open_index(index_dir: str | None, *, build_demo: bool = True) -> Iterator[Any]:
     """Open the index for reading.
 
     An explicit ``--index`` or ``$SEARCHLIB_INDEX`` must exist. Only the built-in per-user
@@ -167,9 +168,11 @@ def open_index(index_dir: Path | None, *, build_demo: bool = True) -> Iterator[A
         yield ix
 
 
-def _env_index() -> Path | None:
+def _env_index() -> str | None:
     value = os.environ.get(ENV_INDEX)
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    return value if "://" in value else str(Path(value).expanduser())
 
 
 EXAMPLES_MAIN = """\b
@@ -334,7 +337,7 @@ string split on --list-separator; the kinds not mapped are still found by the ex
 @handle_errors
 def index_cmd(
     paths: tuple[Path, ...],
-    index_dir: Path | None,
+    index_dir: str | None,
     input_format: str | None,
     date_order: str,
     glob: str | None,
@@ -372,7 +375,7 @@ def index_cmd(
         tags=tags,
         tag_from_folder=tag_from_folder,
     )
-    target = index_dir or _env_index() or user_data_dir() / "index"
+    target = index_dir or _env_index() or str(user_data_dir() / "index")
     bar = Progress() if sys.stderr.isatty() and not as_json else None
     committed = [0]
 
@@ -532,7 +535,7 @@ Limits: {MAX_LIMIT} hits a page, {MAX_DEPTH:,} deep.
 @output_option("text", "json", "jsonl", "csv")
 @color_option
 @handle_errors
-def query_cmd(index_dir: Path | None, fmt: str, color: bool | None, **options: Any) -> None:
+def query_cmd(index_dir: str | None, fmt: str, color: bool | None, **options: Any) -> None:
     """Search the index (see QUERY_HELP)."""
     if options.get("collapse") is None:
         options["collapse"] = fmt == "text"
@@ -562,7 +565,7 @@ def query_cmd(index_dir: Path | None, fmt: str, color: bool | None, **options: A
 )
 @output_option("text", "json")
 @handle_errors
-def show_cmd(article_id: str, index_dir: Path | None, n_similar: int, fmt: str) -> None:
+def show_cmd(article_id: str, index_dir: str | None, n_similar: int, fmt: str) -> None:
     """Show one article in full, with its entities and the articles most related to it."""
     with open_index(index_dir) as ix:
         article = ix.get(article_id)
@@ -594,7 +597,7 @@ def show_cmd(article_id: str, index_dir: Path | None, n_similar: int, fmt: str) 
 @color_option
 @handle_errors
 def similar_cmd(
-    article_id: str, index_dir: Path | None, limit: int, fmt: str, color: bool | None
+    article_id: str, index_dir: str | None, limit: int, fmt: str, color: bool | None
 ) -> None:
     """List the articles most related to one: shared key words, people, organisations, places."""
     with open_index(index_dir) as ix:
@@ -635,7 +638,7 @@ def similar_cmd(
 @output_option("text", "json", "jsonl", "csv")
 @handle_errors
 def suggest_cmd(
-    prefix: str, index_dir: Path | None, limit: int, kinds: tuple[str, ...], fmt: str
+    prefix: str, index_dir: str | None, limit: int, kinds: tuple[str, ...], fmt: str
 ) -> None:
     """Complete PREFIX: entity names, tags, sources and words, most articles first."""
     with open_index(index_dir) as ix:
@@ -669,7 +672,7 @@ def suggest_cmd(
     help="Enable POST/DELETE /articles for requests with this key (or $SEARCHLIB_API_KEY).",
 )
 @handle_errors
-def serve_cmd(index_dir: Path | None, host: str, port: int, api_key: str | None) -> None:
+def serve_cmd(index_dir: str | None, host: str, port: int, api_key: str | None) -> None:
     """Serve the HTTP JSON API and the search page (needs the server extra)."""
     from .server import serve
 
@@ -688,7 +691,7 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, api_key: str | None)
 @index_option
 @output_option("text", "json")
 @handle_errors
-def stats_cmd(index_dir: Path | None, fmt: str) -> None:
+def stats_cmd(index_dir: str | None, fmt: str) -> None:
     """Show the number of articles, their date range, the size on disk and engine figures."""
     with open_index(index_dir) as ix:
         stats = ix.stats()
@@ -703,7 +706,7 @@ def stats_cmd(index_dir: Path | None, fmt: str) -> None:
 )
 @index_option
 @handle_errors
-def check_cmd(index_dir: Path | None) -> None:
+def check_cmd(index_dir: str | None) -> None:
     """Read the whole index and report damage (exit status 4 when damaged)."""
     with open_index(index_dir, build_demo=False) as ix:
         damage = ix.verify()
@@ -723,7 +726,7 @@ def check_cmd(index_dir: Path | None) -> None:
 @click.argument("ids", nargs=-1, required=True)
 @index_option
 @handle_errors
-def delete_cmd(ids: tuple[str, ...], index_dir: Path | None) -> None:
+def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
     """Delete articles by id."""
     with open_index(index_dir, build_demo=False) as ix:
         deleted = ix.delete(ids)
