@@ -33,10 +33,11 @@ from .model import Article, FacetName, Suggestion, SuggestionKind
 from .query import MultiTerm, Node
 from .ranking import Ranking
 
-Coverage = Literal["none", "factor", "first"]
-"""How partial matches are ranked: not at all (``none``), by score times the share of
-:attr:`MatchRequest.clauses` matched to the power of the ranking's coordination (``factor``), or
-by the number of clauses matched first and score second (``first``)."""
+Coverage = Literal["none", "factor", "first", "all-first"]
+"""How partial matches are ranked: not at all (``none``); by score times the share of
+:attr:`MatchRequest.clauses` matched to the power of the ranking's coordination (``factor``);
+by the number of clauses matched first and score second (``first``); or with the articles that
+match every clause first, then by score times the coordination factor (``all-first``)."""
 
 Status = Literal["indexed", "updated", "unchanged"]
 """What writing an article did."""
@@ -50,8 +51,10 @@ class MatchRequest:
     clause (those are in ``date_from``/``date_to``). ``include`` and ``exclude`` are facet
     values, matched ignoring case. ``depth`` is how many of the best matches to return, in
     order; ``scored`` is false when every match counts the same (browsing: the order is by
-    date). ``deadline`` is a ``time.perf_counter()`` value after which the backend stops and
-    flags the result partial.
+    date). ``feedback`` asks the backend to re-rank the matches with pseudo-relevance feedback
+    from its best ones, where it can (the matches, totals and counts do not change).
+    ``deadline`` is a ``time.perf_counter()`` value after which the backend stops and flags the
+    result partial.
     """
 
     tree: Node
@@ -65,6 +68,7 @@ class MatchRequest:
     clauses: tuple[Node, ...] = ()
     coverage: Coverage = "none"
     recency: float | None = None
+    feedback: bool = False
     ranking: Ranking = field(default_factory=Ranking)
     facets: tuple[FacetName, ...] = ()
     histogram: bool = False
@@ -223,6 +227,11 @@ class Backend(Protocol):
 
     def count(self) -> int:
         """The number of articles (cheap: no search tables are built)."""
+        ...
+
+    def generation(self) -> int | None:
+        """A number that changes whenever the index's content may have changed (cheap; for
+        caches), or None when the engine cannot tell."""
         ...
 
     def stats(self) -> BackendStats:

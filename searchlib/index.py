@@ -26,11 +26,12 @@ from .backend import Backend
 from .backends import open_backend
 from .entities import Extractor
 from .errors import DocumentNotFound, IndexUnavailable, QueryError
-from .highlight import Highlighter
+from .highlight import Highlighter, whole
 from .model import (
     SUGGESTION_KINDS,
     Article,
     EntityKind,
+    Highlighted,
     Hit,
     IndexReport,
     IndexStats,
@@ -230,6 +231,35 @@ class Index:
             raise QueryError(f"unknown kind {bad!r} (kinds: {', '.join(SUGGESTION_KINDS)})")
         found = self._read(lambda r: r.suggest(folded, limit=limit, kinds=wanted))
         return rank_suggestions(found, limit)
+
+    def highlight(self, article_id: str, query: str) -> Highlighted:
+        """The article's whole title and body with the matches of ``query`` marked, the words
+        as written (wildcards expanded as a search would). Raises :class:`DocumentNotFound` or
+        :class:`QueryError`."""
+        self._check_open()
+
+        def read(r: Any) -> Highlighted:
+            article = r.get(article_id)
+            if article is None:
+                raise DocumentNotFound(
+                    f"no article with id {article_id!r} in {{index}}", index=self.location
+                )
+            _, tree, _, _ = searching.prepare(r, query)
+            marker = Highlighter.for_tree(tree)
+            return Highlighted(
+                id=article.id,
+                title=whole(article.title, marker.title),
+                body=whole(article.body, marker.body, field="body"),
+            )
+
+        result: Highlighted = self._read(read)
+        return result
+
+    def generation(self) -> int | None:
+        """A number that changes whenever the index may have changed (cheap), for caches keyed
+        by the index's content; None when the engine cannot tell."""
+        self._check_open()
+        return self._backend.generation()
 
     def get(self, article_id: str) -> Article:
         """The article with this id; raises :class:`DocumentNotFound` if there is none."""

@@ -179,6 +179,15 @@ class DateBucket:
 
 
 @dataclass(frozen=True, slots=True)
+class Highlighted:
+    """An article's whole title and body with a query's matches marked (the article view)."""
+
+    id: str
+    title: Fragment
+    body: Fragment
+
+
+@dataclass(frozen=True, slots=True)
 class FilterHint:
     """A filter value that no article carries, and the nearest values that some do."""
 
@@ -358,6 +367,7 @@ __all__ = [
     "FacetValue",
     "FilterHint",
     "Fragment",
+    "Highlighted",
     "Hit",
     "IndexReport",
     "IndexStats",

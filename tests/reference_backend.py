@@ -356,7 +356,7 @@ class ReferenceWriter:
                 self.backend.docs.pop(article_id, None)
                 if doc is not None:
                     self.backend.docs[article_id] = doc
-            self.backend.generation += 1
+            self.backend.generation_number += 1
         self.backend.writing.release()
 
     def cancel(self) -> None:
@@ -372,7 +372,7 @@ class ReferenceBackend:
         self.docs: dict[str, _Doc] = {}
         self.lock = threading.Lock()
         self.writing = threading.Lock()
-        self.generation = 0
+        self.generation_number = 0
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[ReferenceReader]:
@@ -388,6 +388,9 @@ class ReferenceBackend:
     def count(self) -> int:
         return len(self.docs)
 
+    def generation(self) -> int | None:
+        return self.generation_number
+
     def stats(self) -> BackendStats:
         dates = [d.article.date for d in self.docs.values() if d.article.date]
         return BackendStats(
@@ -396,7 +399,7 @@ class ReferenceBackend:
             date_max=max(dates) if dates else None,
             undated=len(self.docs) - len(dates),
             size_bytes=None,
-            generation=self.generation,
+            generation=self.generation_number,
             details={"engine": "reference"},
         )
 

@@ -364,6 +364,13 @@ class WhooshBackend:
 
         return self.guarded(read)
 
+    def generation(self) -> int | None:
+        """The latest committed generation on disk."""
+        try:
+            return int(self._ix.latest_generation())
+        except OSError as exc:
+            raise self._corrupt(f"cannot read {{index}}: {exc.strerror}") from None
+
     def count(self) -> int:
         """The number of articles (from the table of contents: nothing else is read)."""
         with self.searcher() as s:
