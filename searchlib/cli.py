@@ -149,7 +149,7 @@ def open_index(index_dir: str | None, *, build_demo: bool = True) -> Iterator[An
         return
     path = user_data_dir() / "index"
     if not Index.exists(path) and build_demo:
-        from .ingest import ingest
+        from .bulk import ingest
 
         seeds = bundled_seeds()
         click.echo(
@@ -361,8 +361,8 @@ def index_cmd(
     Re-indexing the same input updates changed articles and skips unchanged ones. Exits with
     status 3 if some inputs failed (they are listed), 1 if nothing could be done.
     """
+    from .bulk import IngestInterrupted, ingest
     from .index import Index
-    from .ingest import IngestInterrupted, ingest
 
     options = _read_options(
         input_format=input_format,
@@ -376,6 +376,7 @@ def index_cmd(
         tag_from_folder=tag_from_folder,
     )
     target = index_dir or _env_index() or str(user_data_dir() / "index")
+    _check_readable(paths, options)
     bar = Progress() if sys.stderr.isatty() and not as_json else None
     committed = [0]
 
@@ -428,6 +429,19 @@ def index_cmd(
         if bar is not None:
             bar.clear()
     _index_summary(report, as_json=as_json)
+
+
+def _check_readable(paths: tuple[Path, ...], options: ReadOptions) -> None:
+    """Refuse, in one line and before any index is made, inputs with nothing to read."""
+    from .readers import Source, discover
+
+    problems: list[str] = []
+    for found in discover(list(paths), options):
+        if isinstance(found, Source):
+            return
+        if isinstance(found, ReadError):
+            problems.append(str(found))
+    _fail("; ".join(problems) if problems else "nothing to index")
 
 
 def _read_options(**wanted: Any) -> ReadOptions:
