@@ -258,6 +258,7 @@ def _build(
     app.state.max_body_bytes = max_body_bytes
     app.state.damaged = None
     app.state.page_html = routes.web_file("index.html")
+    app.state.docs_html = routes.web_file("docs.html")
     app.state.assets = {name: routes.web_file(name) for name in routes.WEB_FILES}
     app.state.cache = GenerationCache()
     app.state.names_gate = Gate()

@@ -52,6 +52,7 @@ WRITES_DISABLED = (
 WEB_FILES = {
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    "docs.js": "text/javascript; charset=utf-8",
 }
 
 PAGE_CSP = (
@@ -434,6 +435,17 @@ def page(request: Request) -> Response:
         return RedirectResponse(request.url.path + "/", status_code=308)
     return Response(
         request.app.state.page_html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": PAGE_CSP, "Referrer-Policy": "no-referrer"},
+    )
+
+
+@page_router.get("/docs")
+def docs(request: Request) -> Response:
+    """The API reference: drawn in the browser from ``openapi.json``, with a form to try each
+    GET endpoint; its script and styles come from this server (no CDN, works offline)."""
+    return Response(
+        request.app.state.docs_html,
         media_type="text/html; charset=utf-8",
         headers={"Content-Security-Policy": PAGE_CSP, "Referrer-Policy": "no-referrer"},
     )
