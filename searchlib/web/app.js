@@ -869,12 +869,14 @@
       if (event.button !== 0) return;
       from = indexAt(event);
       moved = false;
-      chart.setPointerCapture(event.pointerId);
     });
     chart.addEventListener("pointermove", (event) => {
       if (from === null) return;
       const to = indexAt(event);
-      if (to !== from) moved = true;
+      if (to !== from && !moved) {
+        moved = true; // a drag, not a click: follow the pointer even outside the chart
+        chart.setPointerCapture(event.pointerId);
+      }
       if (moved) show(from, to);
     });
     const finish = (event, cancel) => {
@@ -920,9 +922,10 @@
       bar.style.width = Math.max(2, (100 * facet.count) / max).toFixed(1) + "%";
       const exclude = navLink(resultsStateExcluding(state, name, facet.value), "not", {
         class: "exclude",
-        "aria-label": "Leave out " + KIND_LABEL[name] + " " + facet.value,
         title: "Leave out articles with " + KIND_LABEL[name] + " " + facet.value,
       });
+      // its name, read aloud: "not person Sergey Lavrov" (the visible word first)
+      exclude.append(el("span", { class: "visually-hidden" }, " " + KIND_LABEL[name] + " " + facet.value));
       return el(
         "li",
         { "data-value": String(facet.value).toLowerCase() },
