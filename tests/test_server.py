@@ -969,3 +969,35 @@ def test_serve_with_workers_passes_an_import_string(
     with pytest.raises(searchlib.IndexNotFound):
         server.serve(shared_path.parent / "missing", workers=2)
     assert server.default_workers() >= 1
+
+
+def test_names_are_built_once_per_commit(
+    writer_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a commit, concurrent autocompletions and filtered searches wait for one build of
+    the names table instead of each building it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from searchlib.backends.whoosh import complete
+
+    builds = 0
+    original = complete.NameTable.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: Any, *args: Any) -> Any:
+        nonlocal builds
+        builds += 1
+        return original(cls, *args)
+
+    monkeypatch.setattr(complete.NameTable, "build", classmethod(counting))
+    added = {"id": "names-1", "title": "Zabadani talks", "body": "In Zabadani, talks went on."}
+    assert writer_client.post("/articles", json=added, headers=AUTH).status_code == 200
+    requests = [("/suggest", {"prefix": p}) for p in ("ale", "lav", "nus", "zab")] + [
+        ("/search", {"q": "talks", "person": "Sergei Lavrov"}),
+        ("/search", {"person": "Jon Kerry"}),
+    ]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda r: writer_client.get(r[0], params=r[1]), requests * 2))
+    assert all(a.status_code == 200 for a in answers)
+    assert builds == 1
+    hint = answers[4].json()["unmatched_filters"][0]
+    assert hint["suggestions"][0]["value"] == "Sergey Lavrov"

@@ -12,6 +12,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: Answers kept per worker by default, and their total size.
 DEFAULT_MAX_ENTRIES = 2048
@@ -119,16 +122,16 @@ class GenerationCache:
 class Gate:
     """Lets one request at a time through the first read of each new generation.
 
-    Some reads build a table per generation (the names behind autocomplete); when a commit
-    lands, every request in flight would build it at once. Behind the gate the first one
-    builds it and the others, waiting, find it built.
+    Some reads build a table per generation (the names behind autocomplete and the hints for
+    filters that match nothing); when a commit lands, every request in flight would build it
+    at once. Behind the gate the first one builds it and the others, waiting, find it built.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._done: int | None = None
 
-    def run(self, generation: int | None, fn: Callable[[], bytes]) -> bytes:
+    def run(self, generation: int | None, fn: Callable[[], T]) -> T:
         """``fn()``, alone if ``generation`` has not been read through this gate yet."""
         if generation is None or generation == self._done:
             return fn()

@@ -143,6 +143,8 @@ def search(
 ) -> Response:
     """Ranked, highlighted hits with facet counts and a date histogram over all matches."""
     wanted = to_request(params)
+    if wanted.person or wanted.org or wanted.location or wanted.misc or wanted.tag:
+        names_ready(request, ix)  # a value that matches nothing is answered with the nearest
 
     def answer() -> tuple[bytes, bool]:
         results = ix.search(wanted)
@@ -224,16 +226,12 @@ def suggest(
 ) -> Response:
     """Entity names, tags, sources and indexed words starting with ``prefix``."""
     kinds = tuple(sorted(set(kind))) if kind else None
-    gate: Gate = request.app.state.names_gate
 
     def answer() -> tuple[bytes, bool]:
-        def read() -> bytes:
-            found = ix.suggest(prefix, limit=limit, kinds=kinds)
-            return json_bytes({"prefix": prefix, "suggestions": to_data(found)})
+        found = ix.suggest(prefix, limit=limit, kinds=kinds)
+        return json_bytes({"prefix": prefix, "suggestions": to_data(found)}), True
 
-        return gate.run(generation, read), True
-
-    generation = ix.generation()
+    generation = names_ready(request, ix)
     return json_response(cached(request, ix, ("suggest", prefix, limit, kinds), answer, generation))
 
 
@@ -296,6 +294,17 @@ def json_bytes(data: Any) -> bytes:
 def json_response(body: bytes) -> Response:
     """A 200 JSON response with a body made already."""
     return Response(body, media_type="application/json")
+
+
+def names_ready(request: Request, ix: Index) -> int | None:
+    """Have the index's table of names (behind autocomplete, and the nearest values offered
+    for a filter that matches nothing) built once per generation in this worker: after a
+    commit the first request builds it, and the others wait for it instead of each building
+    it at once. Returns the generation."""
+    gate: Gate = request.app.state.names_gate
+    generation = ix.generation()
+    gate.run(generation, lambda: ix.suggest("a", limit=1, kinds=("person",)))
+    return generation
 
 
 def cached(
