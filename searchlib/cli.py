@@ -675,6 +675,7 @@ def suggest_cmd(
 @main.command(
     "serve",
     epilog="\b\nExamples:\n  searchlib serve --index news-index\n"
+    "  searchlib serve --workers 4\n"
     "  SEARCHLIB_API_KEY=secret searchlib serve --host 0.0.0.0 --port 8080",
 )
 @index_option
@@ -688,8 +689,16 @@ def suggest_cmd(
     default=None,
     help="Enable POST/DELETE /articles for requests with this key (or $SEARCHLIB_API_KEY).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes, each with its own reader of the index (default: one per core).",
+)
 @handle_errors
-def serve_cmd(index_dir: str | None, host: str, port: int, api_key: str | None) -> None:
+def serve_cmd(
+    index_dir: str | None, host: str, port: int, api_key: str | None, workers: int | None
+) -> None:
     """Serve the HTTP JSON API and the search page (needs the server extra)."""
     from .server import serve
 
@@ -700,6 +709,7 @@ def serve_cmd(index_dir: str | None, host: str, port: int, api_key: str | None) 
         host=host,
         port=port,
         api_key=api_key or None,
+        workers=workers,
         announce=lambda url: click.echo(f"searchlib: serving {location} on {url}", err=True),
     )
 
