@@ -143,6 +143,51 @@ def _better(new: Place, old: Place | None) -> bool:
 @functools.cache
 def load_lexicon() -> Lexicon:
     """Read every data file once per process and return the (immutable) lexicon."""
+    places = _load_places()
+    # A variant spelling takes its city's canonical name ("Kiev" -> "Kyiv").
+    folded: dict[str, Place] = {}
+    for surface, place in places.items():
+        key = norm_key(surface).casefold()
+        if _better(place, folded.get(key)):
+            folded[key] = place
+    known: dict[str, Known] = {}
+    for row in _rows("aliases.tsv"):
+        kind, canonical = row[0], row[1]
+        others = [a for a in row[2].split("|") if a] if len(row) > 2 else []
+        entry = Known(kind, canonical)  # type: ignore[arg-type]
+        for surface in [canonical, *others]:
+            known.setdefault(norm_key(surface), entry)
+    demonyms = _load_demonyms()
+    given_names = frozenset(_read_text("given_names.txt.gz").split())
+    words = frozenset(_read_text("words.txt.gz").split())
+    companies: dict[str, str] = {}
+    for row in _rows("companies.tsv.gz"):
+        form, canonical = row[0], row[1]
+        if " " not in form and (
+            form.lower() in words
+            or form in places
+            or form in demonyms
+            or form in given_names
+            or (form.isupper() and len(form) <= 3)
+        ):
+            continue  # "Apple", "Target", "Jordan", "AAR": a word or a ticker-like acronym
+        key = norm_key(form)
+        if key not in known:
+            companies.setdefault(key, canonical)
+    return Lexicon(
+        places=places,
+        places_folded=folded,
+        known=known,
+        demonyms=demonyms,
+        given_names=given_names,
+        surnames=frozenset(_read_text("surnames.txt.gz").split()),
+        words=words,
+        companies=companies,
+    )
+
+
+def _load_places() -> dict[str, Place]:
+    """The gazetteer and the curated extra places, every surface form -> its best place."""
     places: dict[str, Place] = {}
 
     def add_place(surface: str, place: Place) -> None:
@@ -163,21 +208,11 @@ def load_lexicon() -> Lexicon:
         place = Place(canonical, cls, pop)  # type: ignore[arg-type]
         for surface in [canonical, *others]:
             add_place(surface, place)
-    # A variant spelling takes its city's canonical name ("Kiev" -> "Kyiv").
-    folded: dict[str, Place] = {}
-    for surface, place in places.items():
-        key = norm_key(surface).casefold()
-        if _better(place, folded.get(key)):
-            folded[key] = place
+    return places
 
-    known: dict[str, Known] = {}
-    for row in _rows("aliases.tsv"):
-        kind, canonical = row[0], row[1]
-        others = [a for a in row[2].split("|") if a] if len(row) > 2 else []
-        entry = Known(kind, canonical)  # type: ignore[arg-type]
-        for surface in [canonical, *others]:
-            known.setdefault(norm_key(surface), entry)
 
+def _load_demonyms() -> dict[str, str]:
+    """Nationality and group words with their plurals -> place name ("" when none)."""
     demonyms: dict[str, str] = {}
     for row in _rows("demonyms.tsv"):
         word, place_name = row[0], row[1]
@@ -189,31 +224,4 @@ def load_lexicon() -> Lexicon:
             demonyms[word[:-3] + "men"] = target
         else:
             demonyms.setdefault(word + "s", target)
-
-    given_names = frozenset(_read_text("given_names.txt.gz").split())
-    words = frozenset(_read_text("words.txt.gz").split())
-    companies: dict[str, str] = {}
-    for row in _rows("companies.tsv.gz"):
-        form, canonical = row[0], row[1]
-        if " " not in form and (
-            form.lower() in words
-            or form in places
-            or form in demonyms
-            or form in given_names
-            or (form.isupper() and len(form) <= 3)
-        ):
-            continue  # "Apple", "Target", "Jordan", "AAR": a word or a ticker-like acronym
-        key = norm_key(form)
-        if key not in known:
-            companies.setdefault(key, canonical)
-
-    return Lexicon(
-        places=places,
-        places_folded=folded,
-        known=known,
-        demonyms=demonyms,
-        given_names=given_names,
-        surnames=frozenset(_read_text("surnames.txt.gz").split()),
-        words=words,
-        companies=companies,
-    )
+    return demonyms
