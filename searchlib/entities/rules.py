@@ -25,6 +25,8 @@ import itertools
 import operator
 import re
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import cast
 
 from searchlib.entities import tables as T
 from searchlib.entities.lexicon import MEMO_LIMIT, Lexicon, norm_key
@@ -32,8 +34,9 @@ from searchlib.model import EntityKind
 
 _UP = "".join(sorted({c for c in map(chr, range(0x41, 0x250)) if c.isupper()}))
 _NUMTOK = r"(?:{})[ \t]\d{{1,3}}\b(?![.,:/-]?\d)".format("|".join(sorted(T.NUMBERED_HEADS)))
-# "Inc." and "Corp." keep their dot: it belongs to the name.
-_ABBR_DOT = "(?:{})\\.".format(
+# "Inc." and "Corp." keep their dot: it belongs to the name. (The look-ahead first: most
+# words are not followed by a dot, and then the look-behinds are not tried.)
+_ABBR_DOT = "(?=\\.)(?:{})\\.".format(
     "|".join(
         f"(?<={a})"
         for a in ("Inc", "Corp", "Ltd", "Bros", "Jr", "Sr", "Co", "Cos", "St", "Ste", "Mt", "Ft")
@@ -42,12 +45,12 @@ _ABBR_DOT = "(?:{})\\.".format(
 _CAPWORD = rf"[{_UP}](?:[\w&]|-(?=[{_UP}\d])|['\u2019](?![sS]\b)(?=\w))*(?:{_ABBR_DOT})?"
 _INITIALS = rf"(?:[{_UP}]\.){{2,}}"
 _INITIAL1 = rf"[{_UP}]\.(?=[ \t]+[{_UP}][a-z])"
-_PARTICLE_HYPH = (
-    rf"(?:al|el|ad|as|ash|at|ar|az|an|ul|ibn|bin|abu|bel|ben)-[{_UP}]\w*(?:-[{_UP}]\w*)*"
-)
+_PARTICLE_LIST = "al|el|ad|as|ash|at|ar|az|an|ul|ibn|bin|abu|bel|ben"
+_PARTICLE_HYPH = rf"(?:{_PARTICLE_LIST})-[{_UP}]\w*(?:-[{_UP}]\w*)*"
 # A hyphenated Korean given name after a short surname: "Ban Ki-moon", "Kim Jong-un".
 _KOREAN = (
-    "(?:{})".format("|".join(rf"(?<=\b[{_UP}][a-z]{{{k}}}[ ])" for k in (1, 2, 3)))
+    rf"(?=[{_UP}][a-z]{{1,3}}-)"
+    + "(?:{})".format("|".join(rf"(?<=\b[{_UP}][a-z]{{{k}}}[ ])" for k in (1, 2, 3)))
     + rf"[{_UP}][a-z]{{1,3}}-"
     r"(?!(?:led|run|held|made|born|based|backed|owned|style|era|wide|bound|like|type|free)\b)"
     r"[a-z]{2,5}\b(?!-)"
@@ -59,7 +62,11 @@ _PARTICLES = (
 )
 _CONN = r"(?:of(?:[ ]the)?|for(?:[ ]the)?|and|&|upon|in|{})".format("|".join(_PARTICLES))
 _SP = r"[ \t\u00a0]+"
-RUN_RE = re.compile(rf"(?<![\w&-]){_TOK}(?:{_SP}(?:{_CONN}{_SP})?{_TOK})*")
+# A run starts with a capital or an Arabic article ("al-Assad"): the look-ahead spares the
+# engine trying every kind of token at every other word.
+RUN_RE = re.compile(
+    rf"(?<![\w&-])(?=[{_UP}]|(?:{_PARTICLE_LIST})-){_TOK}(?:{_SP}(?:{_CONN}{_SP})?{_TOK})*"
+)
 _IN_RUN_RE = re.compile(rf"{_NUMTOK}|\S+")
 _WORD_RE = re.compile(r"[^\W\d_][\w'\u2019.&-]*")
 _NEXT_RE = re.compile(r"(?:['\u2019]s?)?[ \t]*,?[ \t]*([a-z]+)")
@@ -80,10 +87,12 @@ _ACRONYM_RE = re.compile(
 _SKIP = T.NEVER | T.FUNCTION_WORDS
 _NEXT_CUES = T.SAY_VERBS | T.PLACE_NOUNS | {"v", "vs"}
 _START = operator.attrgetter("start")
+_MISSING = object()  # not in a memo
 _CONNECTORS = frozenset(["of", "for", "the", "and", "&", "upon", "in", *_PARTICLES])
 _OPENERS_STR = "\"'\u201c\u2018([{*_\u2022\u00ab"
 _OPENERS = frozenset(_OPENERS_STR)
 _SPACES = " \t\u00a0"
+_BLANKS = (" ", "\t")
 _SPACES_OPENERS = _SPACES + _OPENERS_STR
 _PUNCT_STRIP = "\"'\u201c\u201d\u2018\u2019()[]{}*_,;:.!?"
 _BOUNDARIES = frozenset(".!?:;\u2013\u2014|\u2022")
@@ -96,6 +105,9 @@ WEAK = 1  # a guess from context
 
 _Hit = tuple[EntityKind, str, int, str]  # kind, canonical name, strength, rule
 _RunHit = tuple[EntityKind | None, str, int, bool, str]  # kind, canonical, strength, common, rule
+# A candidate remembered with its span relative to its run: start, end, surface, kind,
+# canonical, strength, ntok, common, rule.
+_RunCand = tuple[int, int, str, EntityKind | None, str, int, int, bool, str]
 
 
 @dataclass(slots=True)
@@ -137,7 +149,6 @@ class _Doc:
     lex: Lexicon
     cands: list[Cand] = field(default_factory=list)
     noisy: list[tuple[int, int]] = field(default_factory=list)
-    memo: dict[tuple[str, bool, bool], _Hit | None] = field(default_factory=dict)
     runs: dict[tuple[str, bool, int, str, bool, bool], list[_RunHit]] = field(default_factory=dict)
     results: dict[int, bool] = field(default_factory=dict)  # line start -> a results line
 
@@ -176,7 +187,7 @@ def _scan_runs(doc: _Doc, blocked: list[tuple[int, int]]) -> None:
     spans (company names and tickers already found), becomes candidates; noisy lines are set
     aside for pass 3."""
     text, lex = doc.text, doc.lex
-    fast: dict[str, _Hit | None] = {}
+    memo = lex.memo
     bi = 0
     for m in _LINE_RE.finditer(text):
         ls, le = m.span()
@@ -209,11 +220,15 @@ def _scan_runs(doc: _Doc, blocked: list[tuple[int, int]]) -> None:
                 if word in _SKIP or word in _CONNECTORS:
                     continue
             # The commonest case, a single known name ("Russia", "UN"), needs no context unless
-            # it could be a word ("Turkey") or a team ("Chicago 4").
-            if word in fast:
-                hit = fast[word]
-            else:
-                hit = fast[word] = _fast_hit(lex, word)
+            # it could be a word ("Turkey") or a team ("Chicago 4"). The lexicon remembers the
+            # answer for every run (the only string keys of its memo).
+            got = memo.get(word, _MISSING)
+            if got is _MISSING:
+                got = _fast_hit(lex, word)
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[word] = got
+            hit = cast("_Hit | None", got)
             if hit is not None and (hit[0] != "location" or _SCORE_RE.match(text, re_) is None):
                 ntok = word.count(" ") + 1
                 doc.cands.append(Cand(rs, re_, word, hit[0], hit[1], STRONG, ntok, rule=hit[3]))
@@ -283,7 +298,9 @@ _PARTNERSHIP_RE = re.compile(
     r"(?:[ ](?:Inc|Ltd|Corp|Co)\.?)?(?![\w&-])"
 )
 _PARTNERSHIP_END_RE = re.compile(rf"(?:and|&)[ ](?:{_CO}[ ])*?{_CO_END}(?![\w&-])")
-_LEGAL_WORD_RE = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)\b")
+# (A precondition for _POSS_CO_RE, whose every match it finds: with no word boundary in front,
+# the engine can skip to the first letters of the alternatives.)
+_LEGAL_WORD_RE = re.compile(r"(?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)\b")
 # "Royal Dutch/Shell Group": two names joined by a slash, with an organisation's last word.
 _SLASH_CO_RE = re.compile(rf"(?<![\w&./-]){_CO_NAME}/{_CO_NAME}(?![\w&/-])")
 # Wire copy marks companies with angle brackets: "<Airbus Industrie>", and tickers: "<SRD>".
@@ -474,7 +491,13 @@ def _context(text: str, start: int, end: int) -> _Ctx:
     possessive = text.startswith(("'s", "\u2019s", "'S"), end)
     m = _NEXT_RE.match(text, end)
     nxt = m.group(1) if m else ""
-    score = _SCORE_RE.match(text, end) is not None
+    # A score is a blank, then digits: look at the next two characters before the pattern.
+    after = text[end : end + 2]
+    score = (
+        after[:1] in _BLANKS
+        and (after[1:].isdigit() or after[1:] in _BLANKS)
+        and _SCORE_RE.match(text, end) is not None
+    )
     return _Ctx(initial, prev, punct, nxt, possessive, score, prev2)
 
 
@@ -490,21 +513,119 @@ def _fast_hit(lex: Lexicon, run: str) -> _Hit | None:
 
 
 def _classify_run(doc: _Doc, start: int, end: int) -> None:
-    """Type one run of capitalised words: a single word (remembered per context), a known name
-    as a whole, or else its pieces between connectors and breaking words."""
+    """Type one run of capitalised words: a single word (remembered per context), or a longer
+    run (remembered across articles by the lexicon's memo, when no score follows it: see
+    :func:`_context_key`)."""
     text = doc.text
     word = text[start:end]
-    if " " not in word and "\t" not in word and "\u00a0" not in word:
+    single = " " not in word and "\t" not in word and "\u00a0" not in word
+    if single and len(word) > 1:
         tok = _Tok(word, start, end)
-        if len(word) > 1 and _bare_possessive(doc, tok) is None:
+        if _bare_possessive(doc, tok) is None:
             _classify_single(doc, tok)
             return
-        toks = [tok]
+    ctx = _context(text, start, end)
+    if ctx.score:
+        _classify_toks(doc, start, end, single, ctx)
+        return
+    memo = doc.lex.memo
+    key = ("run", word, _context_key(doc, start, end, ctx))
+    done: tuple[_RunCand, ...] | None = memo.get(key)  # type: ignore[assignment]
+    if done is None:
+        n0 = len(doc.cands)
+        _classify_toks(doc, start, end, single, ctx)
+        done = tuple(_relative(c, start) for c in doc.cands[n0:])
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = done
+        return
+    for s, e, surface, kind, canonical, strength, ntok, common, rule in done:
+        doc.cands.append(
+            Cand(start + s, start + e, surface, kind, canonical, strength, ntok, common, rule)
+        )
+
+
+def _relative(c: Cand, start: int) -> _RunCand:
+    """A candidate as remembered, its span relative to its run's ``start``."""
+    s, e = c.start - start, c.end - start
+    return s, e, c.surface, c.kind, c.canonical, c.strength, c.ntok, c.common, c.rule
+
+
+def _context_key(doc: _Doc, start: int, end: int, ctx: _Ctx) -> int:
+    """Everything the rules read around a run at ``start:end``, as a small number: the word
+    before and the word after as far as the rules tell them apart (they only ever test them
+    for membership in the cue word lists), the punctuation before, a sentence start, a
+    possessive, an age after it ("Ahmed, 24, said") and whether it continues a list of places
+    after a place noun. Inside a run every other thing the rules read is the run's own text,
+    so a run with the same text and key gets the same answer in any article (a score after it
+    is left out: callers do not remember such runs)."""
+    code = _PREV_CLASS.get(ctx.prev, 0)
+    if code & _OF and ctx.prev2 in T.PLACE_NOUNS:
+        code |= _OF_PLACE
+    code |= _NEXT_CLASS.get(ctx.next, 0)
+    if ctx.prev_punct:
+        code |= _COMMA if ctx.prev_punct == "," else _PUNCT
+    if ctx.initial:
+        code |= _INITIAL
+    if ctx.possessive:
+        code |= _POSSESSIVE
+    if _AGE_RE.match(doc.text, end) is not None:
+        code |= _AGE
+    if _continues_list(doc, start):
+        code |= _LISTED
+    return code
+
+
+# The bits of a context key (see _context_key).
+_PERSON_CUE, _PLACE_CUE, _ORG_CUE, _MISC_CUE, _OF, _VERSUS, _NAMED = (1 << i for i in range(7))
+_OF_PLACE, _SAY, _PLACE_NOUN, _NEXT_VERSUS = (1 << i for i in range(7, 11))
+_COMMA, _PUNCT, _INITIAL, _POSSESSIVE, _AGE, _LISTED = (1 << i for i in range(11, 17))
+
+
+def _word_classes(*classes: tuple[frozenset[str] | set[str], int]) -> MappingProxyType[str, int]:
+    """Each word of the given sets -> the bits of the sets it is in."""
+    out: dict[str, int] = {}
+    for words, bit in classes:
+        for w in words:
+            out[w] = out.get(w, 0) | bit
+    return MappingProxyType(out)
+
+
+_PREV_CLASS = _word_classes(
+    (T.PERSON_CUES_BEFORE, _PERSON_CUE),
+    (T.PLACE_CUES_BEFORE, _PLACE_CUE),
+    (T.ORG_CUES_BEFORE, _ORG_CUE),
+    (T.MISC_CUES_BEFORE, _MISC_CUE),
+    ({"of"}, _OF),
+    ({"v", "vs"}, _VERSUS),
+    ({"named", "called"}, _NAMED),
+)
+_NEXT_CLASS = _word_classes(
+    (T.SAY_VERBS, _SAY), (T.PLACE_NOUNS, _PLACE_NOUN), ({"v", "vs"}, _NEXT_VERSUS)
+)
+
+
+def _continues_list(doc: _Doc, start: int) -> bool:
+    """Whether a name at ``start`` follows a place named after a place noun, as the next item
+    of a list ("the neighbourhoods of al-Mazzeh and Ruken Eddin")."""
+    cands = doc.cands
+    return (
+        bool(cands)
+        and cands[-1].rule == "place-noun"
+        and _LIST_GAP_RE.fullmatch(doc.text, cands[-1].end, start) is not None
+    )
+
+
+def _classify_toks(doc: _Doc, start: int, end: int, single: bool, ctx: _Ctx) -> None:
+    """Type a run as a known name as a whole, or else by its pieces between connectors and
+    breaking words."""
+    text = doc.text
+    if single:
+        toks = [_Tok(text[start:end], start, end)]
     else:
         toks = [_Tok(m.group(), m.start(), m.end()) for m in _IN_RUN_RE.finditer(text, start, end)]
         if not toks:
             return
-    ctx = _context(text, start, end)
     # Fast path: the whole run is a known name ("Bosnia and Herzegovina", "Bank of England").
     if len(toks) > 1:
         whole = _lookup(doc, toks, ctx.initial)
@@ -548,7 +669,9 @@ def _single_cue(ctx: _Ctx) -> int:
 
 def _classify_single(doc: _Doc, tok: _Tok) -> None:
     """A run of one word. A repeated single word in the same kind of context gets the same
-    answer, so the answer is remembered per document by the word and its context's signature."""
+    answer, so the answer is remembered per document by the word and its context's signature;
+    the first answer in a document comes from the lexicon's memo when an earlier article asked
+    the same question (:func:`_context_key` holds everything the rules read around it)."""
     text = doc.text
     word, start, end = tok.text, tok.start, tok.end
     ctx = _context(text, start, end)
@@ -557,12 +680,19 @@ def _classify_single(doc: _Doc, tok: _Tok) -> None:
     sig = (word, ctx.initial, _single_cue(ctx), nxt, score, ctx.possessive)
     done = doc.runs.get(sig)
     if done is None:
-        n0 = len(doc.cands)
-        _classify_piece(doc, [tok], ctx)
-        doc.runs[sig] = [
-            (c.kind, c.canonical, c.strength, c.common, c.rule) for c in doc.cands[n0:]
-        ]
-        return
+        memo = doc.lex.memo
+        key = ("single", word, _context_key(doc, start, end, ctx), ctx.score, score)
+        done = memo.get(key)  # type: ignore[assignment]
+        if done is None:
+            n0 = len(doc.cands)
+            _classify_piece(doc, [tok], ctx)
+            done = [(c.kind, c.canonical, c.strength, c.common, c.rule) for c in doc.cands[n0:]]
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = done
+            doc.runs[sig] = done
+            return
+        doc.runs[sig] = done
     for kind, canonical, strength, common, rule in done:
         doc.cands.append(Cand(start, end, word, kind, canonical, strength, 1, common, rule))
 
@@ -670,15 +800,12 @@ def _lookup(doc: _Doc, toks: list[_Tok], initial: bool) -> Cand | None:
     s, e = toks[0].start, toks[-1].end
     surface = doc.text[s:e]
     ntok = len(toks)
-    key = (surface, initial, ntok == 1)
-    memo = doc.memo
-    if key in memo:
-        hit = memo[key]
-    else:
-        hit = memo[key] = _name_hit(doc.lex, surface, initial, ntok == 1)
+    got = doc.lex.memo.get((surface, initial, ntok == 1), _MISSING)  # as _name_hit remembers
+    hit = _name_hit(doc.lex, surface, initial, ntok == 1) if got is _MISSING else got
     if hit is None:
         return None
-    return Cand(s, e, surface, hit[0], hit[1], hit[2], ntok, rule=hit[3])
+    h = cast("_Hit", hit)
+    return Cand(s, e, surface, h[0], h[1], h[2], ntok, rule=h[3])
 
 
 def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit | None:
@@ -749,18 +876,20 @@ def _classify_piece(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> None:
     if not toks:
         return
     whole = _lookup(doc, toks, initial)
-    if whole is None and sum(1 for t in toks if t.text not in _CONNECTORS) > _MAX_NAME_WORDS:
-        return  # a Title Case line or a menu ("Android Youtube Satellite Coverage ...")
     if whole is not None:
         doc.cands.append(_team(doc, whole, ctx))
         return
-    got = _drop_opening_word(doc, toks, initial)
-    if got is None:
-        return
-    toks = got
-    if _split_name_title(doc, toks, ctx) or _strip_title_of(doc, toks, ctx):
-        return
     n = len(toks)
+    if n > _MAX_NAME_WORDS and sum(1 for t in toks if t.text not in _CONNECTORS) > _MAX_NAME_WORDS:
+        return  # a Title Case line or a menu ("Android Youtube Satellite Coverage ...")
+    if initial or toks[0].text == "The":
+        got = _drop_opening_word(doc, toks, initial)
+        if got is None:
+            return
+        toks = got
+        n = len(toks)
+    if n > 3 and (_split_name_title(doc, toks, ctx) or _strip_title_of(doc, toks, ctx)):
+        return
     headed = n > 1 and _is_headed(toks)
     # Titles: "German Chancellor Angela Merkel", "UN Secretary-General Ban Ki-moon".
     if n > 1 and not headed:
@@ -1040,7 +1169,10 @@ def _core_known(doc: _Doc, toks: list[_Tok], words: list[str]) -> bool:
         if rest is not None and rest.kind == "misc":
             _emit(doc, toks, "misc", STRONG, "direction-demonym")  # "West German"
             return True
-    if all(w in T.TITLES or w in lex.demonyms or w in T.DIRECTIONS for w in words):
+    w0 = words[0]
+    if (w0 in T.TITLES or w0 in lex.demonyms or w0 in T.DIRECTIONS) and all(
+        w in T.TITLES or w in lex.demonyms or w in T.DIRECTIONS for w in words
+    ):
         _emit_prefix(doc, toks)  # "British Foreign", "Prime": titles and nationalities only
         return True
     return False
@@ -1055,7 +1187,11 @@ def _core_headed(doc: _Doc, toks: list[_Tok], words: list[str]) -> bool:
     if last in T.MISC_SUFFIXES:
         _emit(doc, toks, "misc", PATTERN, "misc-suffix")
         return True
-    of_heads = [toks[i - 1].text for i, t in enumerate(toks) if t.text in ("of", "for")]
+    of_heads = (
+        [toks[i - 1].text for i, t in enumerate(toks) if t.text in ("of", "for")]
+        if len(toks) > len(words)  # connectors ("of", "for") among the tokens
+        else []
+    )
     if last in T.ORG_SUFFIXES or any(h in T.ORG_OF_HEADS for h in of_heads):
         _emit(doc, toks, "org", PATTERN, "org-suffix")
         return True
@@ -1066,7 +1202,7 @@ def _core_headed(doc: _Doc, toks: list[_Tok], words: list[str]) -> bool:
     ):
         _emit(doc, toks, "location", PATTERN, "loc-suffix")
         return True
-    if any(t.text == "&" or "&" in t.text for t in toks):
+    if "&" in doc.text[toks[0].start : toks[-1].end]:  # "&" alone or in a token ("AT&T")
         _emit(doc, toks, "org", PATTERN, "ampersand")
         return True
     return False
@@ -1151,9 +1287,14 @@ def _core_multi_rest(
         doc.cands.append(head)  # "Hezbollah Syrian Army Kill", "Aleppo Eight"
         _classify_core(doc, toks[1:], ctx, person_cue=False)
         return
-    places = [_lookup(doc, [t], False) for t in toks]
-    if all(p is not None and p.kind == "location" for p in places):
-        doc.cands.extend(p for p in places if p is not None)  # "Aleppo Syria"
+    places = []
+    for t in toks:
+        p = _lookup(doc, [t], False)
+        if p is None or p.kind != "location":
+            break
+        places.append(p)
+    else:
+        doc.cands.extend(places)  # "Aleppo Syria"
         return
     namey = all(not lex.is_word(w) and w not in lex.places and not w.isupper() for w in words)
     if namey and len(words) <= 3:
