@@ -27,6 +27,8 @@ from .model import (
     SUGGESTION_KINDS,
     Article,
     EntityKind,
+    FacetName,
+    FilterHint,
     Highlighted,
     Hit,
     IndexReport,
@@ -41,6 +43,7 @@ from .request import DEFAULT_TIMEOUT, SearchRequest
 if TYPE_CHECKING:
     from .backend import Backend
     from .entities import Extractor
+    from .facets import ValueIndex
     from .pipeline import ArticleWriter, Copies
 
 # Searching, writing and extraction are imported when first used: a command that only reads
@@ -86,6 +89,7 @@ class Index:
         )
         self.location = self._backend.location
         self._closed = False
+        self._value_indexes: dict[str, tuple[int | None, ValueIndex]] = {}
 
     @classmethod
     def using(
@@ -106,6 +110,7 @@ class Index:
         ix._backend = backend
         ix.location = backend.location
         ix._closed = False
+        ix._value_indexes = {}
         return ix
 
     @classmethod
@@ -174,8 +179,24 @@ class Index:
             request = SearchRequest(query=query, **options)
         from . import search as searching
 
-        results: SearchResults = self._read(lambda r: searching.run(r, request, self.ranking))
+        results: SearchResults = self._read(
+            lambda r: searching.run(r, request, self.ranking, hints=self._hint)
+        )
         return results
+
+    def _hint(self, reader: Any, facet: FacetName, value: str) -> FilterHint:
+        """The nearest values of a filter value that matches nothing, from an index of the
+        facet's values kept per generation."""
+        from .facets import ValueIndex
+
+        generation = self._backend.generation()
+        with self._extractor_lock:
+            cached = self._value_indexes.get(facet)
+        if cached is None or generation is None or cached[0] != generation:
+            cached = (generation, ValueIndex(reader.facet_values(facet)))
+            with self._extractor_lock:
+                self._value_indexes[facet] = cached
+        return cached[1].nearest(facet, value)
 
     def _read(self, fn: Any) -> Any:
         retrying = getattr(self._backend, "retrying", None)

@@ -167,7 +167,8 @@ def _run_cli(tally: Tally, label: str, args: list[str]) -> int:
     crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
     errors = [line for line in (result.stderr or "").splitlines() if line.startswith("Error:")]
     if crashed or "Traceback" in text or "Aborted" in text:
-        tally.tracebacks.append(f"{label}: searchlib {' '.join(args[:2])}: {text[-300:]!r}")
+        what = repr(result.exception) if crashed else text[-300:]
+        tally.tracebacks.append(f"{label}: searchlib {' '.join(args[:2])}: {what}")
     elif result.exit_code not in (0, 1, 4) or (result.exit_code == 4 and len(errors) != 1):
         tally.tracebacks.append(f"{label}: {args[:2]} exit {result.exit_code}: {text[-200:]!r}")
     return result.exit_code

@@ -19,23 +19,18 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
-import struct
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import EmptyIndexError, IndexVersionError, LockError
-from whoosh.index import IndexError as WhooshIndexError
+from whoosh.index import EmptyIndexError, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.reading import CorruptIndexError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
@@ -50,15 +45,18 @@ from ...errors import (
     UsageError,
 )
 from ...model import Article, FacetName, Suggestion, SuggestionKind
-from ...query import Fuzzy, MultiTerm, Prefix, TermRange, Wildcard
-from . import matching
+from ...ranking import NO_DAY
 from . import schema as sf
-from .compile import FIELDS
-from .complete import NameTable, words_for
-from .documents import from_stored, to_document
-from .docvalues import NO_DAY, DocValues, segment_key
-from .scoring import PostingsCache
-from .similar import related
+from .documents import from_stored
+
+if TYPE_CHECKING:
+    from ...query import MultiTerm
+    from .complete import NameTable, SegmentNames
+    from .docvalues import DocValues
+    from .scoring import PostingsCache
+
+# Matching, scoring and the search tables (and numpy) are imported when a search first needs
+# them: opening an index to count it, read its figures or fetch one article stays cheap.
 
 META_FILE = "searchlib.json"
 CREATE_LOCK = "searchlib_CREATE"
@@ -68,26 +66,11 @@ MAX_SEGMENTS = 8
 
 T = TypeVar("T")
 
-#: What reading damaged index files can raise, besides Whoosh's own CorruptIndexError.
-READ_ERRORS: tuple[type[BaseException], ...] = (
-    CorruptIndexError,
-    WhooshIndexError,
-    IndexVersionError,
-    OSError,
-    EOFError,
-    zlib.error,
-    pickle.UnpicklingError,
-    struct.error,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    UnicodeDecodeError,
-    OverflowError,
-    MemoryError,
-)
+#: What reading damaged index files can raise. Whoosh's own CorruptIndexError, zlib, pickle,
+#: struct, EOF and OS errors are the usual ones; but a flipped byte can make any decoder fail
+#: in any way (FileFormatError, TermNotFound, a ValueError from a garbage date...), so every
+#: exception that is not searchlib's own is read as damage, reported with its type.
+READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
 
 
 SUMS_FILE = "searchlib.sums"
@@ -188,6 +171,8 @@ class WhooshBackend:
         self._vectorized = vectorized
         self._tables: tuple[DocValues, PostingsCache | None] | None = None
         self._names: tuple[tuple[tuple[str, int], ...], NameTable] | None = None
+        self._names_build = threading.Lock()
+        self._segment_names: dict[tuple[str, int], SegmentNames] = {}
         self._closed = False
         self._weighting = BM25F(B=b, K1=k1)
         self._ix = self._open(create)
@@ -341,7 +326,7 @@ class WhooshBackend:
             return fn()
         except SearchlibError:
             raise
-        except READ_ERRORS as exc:
+        except READ_ERRORS as exc:  # damage, by the definition above
             file = damaged_file(exc)
             where = f" ({file})" if file else ""
             reason = _reason(exc, self.location)
@@ -610,11 +595,15 @@ class WhooshReader:
     def search(self, request: MatchRequest) -> MatchSet:
         """Match, count and rank."""
 
+        from . import matching
+
         b = self.backend
         return b.guarded(lambda: matching.run(self.searcher, request, b._docvalues, b._postings))
 
     def count(self, request: MatchRequest) -> int:
         """How many articles match."""
+
+        from . import matching
 
         b = self.backend
         return b.guarded(lambda: matching.count(self.searcher, request, b._docvalues, b._postings))
@@ -666,6 +655,9 @@ class WhooshReader:
         """The indexed words a multi-term stands for: the spelling field's words (as written)
         for the title and body, the field's own words for the others."""
 
+        from ...query import Fuzzy, Prefix, TermRange, Wildcard
+        from .compile import FIELDS
+
         field = sf.SPELL if node.field in ("text", "title", "body") else FIELDS[node.field][0]
         reader = self.searcher.reader()
 
@@ -716,22 +708,39 @@ class WhooshReader:
         return self.backend.guarded(lambda: self._names().counts(facet))
 
     def _names(self) -> NameTable:
-        from .complete import NameTable
+        from .complete import NameTable, SegmentNames
+        from .docvalues import segment_key
 
         b = self.backend
         readers = [sub.reader() for sub, _ in self.searcher.leaf_searchers()]
         key = tuple((segment_key(r), int(r.doc_count())) for r in readers)
         with b._lock:
-            cached = b._names if b._names is not None and b._names[0] == key else None
-        if cached is None:
-            cached = (key, NameTable.build(readers, b._docvalues))
+            if b._names is not None and b._names[0] == key:
+                return b._names[1]
+        with b._names_build:  # one build at a time: threads asking together wait for it
             with b._lock:
-                b._names = cached
-        return cached[1]
+                if b._names is not None and b._names[0] == key:
+                    return b._names[1]
+            parts = []
+            for reader, part_key in zip(readers, key, strict=True):
+                with b._lock:
+                    part = b._segment_names.get(part_key)
+                if part is None:
+                    part = SegmentNames.build(reader, b._docvalues)
+                    with b._lock:
+                        b._segment_names[part_key] = part
+                parts.append(part)
+            table = NameTable(parts)
+            with b._lock:
+                b._names = (key, table)
+                for stale in [k for k in b._segment_names if k not in key]:
+                    del b._segment_names[stale]
+        return table
 
     def similar(self, article_id: str, *, limit: int, deadline: float) -> list[Candidate] | None:
         """The articles most related to one, best first; None when there is no such article."""
         from .scoring import PostingsCache
+        from .similar import related
 
         b = self.backend
 
@@ -751,6 +760,8 @@ class WhooshReader:
         self, folded: str, *, limit: int, kinds: frozenset[SuggestionKind] | None
     ) -> list[Suggestion]:
         """Names and words starting with a folded prefix, most articles first."""
+
+        from .complete import words_for
 
         def read() -> list[Suggestion]:
             names = self._names()
@@ -796,6 +807,8 @@ class WhooshWriter:
 
     def write(self, article: Article, digest: str, *, replace: bool) -> None:
         """Store an article; ``replace`` when an article with its id exists."""
+
+        from .documents import to_document
 
         doc = to_document(article, digest)
         if replace:
