@@ -15,7 +15,7 @@ from typing import Literal
 
 from searchlib.model import EntityKind
 
-MEMO_LIMIT = 200_000  # lookups remembered by a lexicon (see Lexicon.memo)
+MEMO_LIMIT = 100_000  # answers remembered by a lexicon (see Lexicon.memo): about 40 MB at most
 
 PlaceClass = Literal["country", "continent", "region", "state", "capital", "city"]
 
@@ -102,9 +102,11 @@ class Lexicon:
     One-word names that are also English words, places, nationalities or given names are
     left out ("Apple", "Target"): only context can tell those."""
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
-    """Answers of the rules' context-free lookups, shared by every document (a name such as
-    "Syria" is looked up once per process, not once per article). Bounded: cleared when it
-    reaches :data:`MEMO_LIMIT` entries."""
+    """Answers the rules worked out once and may reuse in any article, shared by every
+    document: name lookups (a name such as "Syria" is looked up once per process, not once per
+    article) and the typing of a run of capitalised words together with everything the rules
+    read around it. The answers depend only on their keys, so the memo changes no output.
+    Bounded: cleared when it reaches :data:`MEMO_LIMIT` entries."""
 
     def is_word(self, token: str) -> bool:
         """True when ``token`` is (the capitalised form of) a common English word."""

@@ -149,7 +149,9 @@ class _Doc:
     lex: Lexicon
     cands: list[Cand] = field(default_factory=list)
     noisy: list[tuple[int, int]] = field(default_factory=list)
-    runs: dict[tuple[str, bool, int, str, bool, bool], list[_RunHit]] = field(default_factory=dict)
+    runs: dict[tuple[str, bool, int, str, bool, bool], tuple[_RunHit, ...]] = field(
+        default_factory=dict
+    )
     results: dict[int, bool] = field(default_factory=dict)  # line start -> a results line
 
 
@@ -686,7 +688,9 @@ def _classify_single(doc: _Doc, tok: _Tok) -> None:
         if done is None:
             n0 = len(doc.cands)
             _classify_piece(doc, [tok], ctx)
-            done = [(c.kind, c.canonical, c.strength, c.common, c.rule) for c in doc.cands[n0:]]
+            done = tuple(
+                (c.kind, c.canonical, c.strength, c.common, c.rule) for c in doc.cands[n0:]
+            )
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
             memo[key] = done
