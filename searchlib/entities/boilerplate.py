@@ -24,9 +24,13 @@ _FOOTER_RE = re.compile(
     """
 )
 # A trailing byline: names joined by "/" after the last sentence ("Manar/Mazen",
-# "Qabas / Hazem Sabbagh/Mazen").
+# "Qabas / Hazem Sabbagh/Mazen"), or one name of two to four words alone after it, with no
+# full stop of its own ("... public and private properties. Hazem Sabbagh"): a sign-off.
 _NAME = r"(?:[A-Z]|al-|el-)[\w'\u2019-]*(?:[ ]+(?:[A-Z]|al-|el-)[\w'\u2019-]*){0,3}"
-_BYLINE_RE = re.compile(rf"(?:^|(?<=[.!?\"\u201d)]))\s*{_NAME}(?:\s*/\s*{_NAME})+\s*$")
+_NAME2 = r"[A-Z][\w'\u2019-]*(?:[ ]+(?:[A-Z]|al-|el-)[\w'\u2019-]*){1,3}"
+_BYLINE_RE = re.compile(
+    rf"(?:^|(?<=[.!?\"\u201d)]))\s*(?:{_NAME}(?:\s*/\s*{_NAME})+|(?<=[.!?])[ ]{_NAME2})\s*$"
+)
 _FOOTER_CUES = (
     "Standards", "Copyright", "rights reserved", "Follow", "FOLLOW", "Subscribe", "SUBSCRIBE",
     "Sign up", "Terms of", "Privacy Policy", "Click here", "eporting by", "Editing by",

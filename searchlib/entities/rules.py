@@ -149,7 +149,7 @@ class _Doc:
     lex: Lexicon
     cands: list[Cand] = field(default_factory=list)
     noisy: list[tuple[int, int]] = field(default_factory=list)
-    runs: dict[tuple[str, bool, int, str, bool, bool], tuple[_RunHit, ...]] = field(
+    runs: dict[tuple[str, bool, int, str, bool, bool, int], tuple[_RunHit, ...]] = field(
         default_factory=dict
     )
     results: dict[int, bool] = field(default_factory=dict)  # line start -> a results line
@@ -575,6 +575,24 @@ def _context_key(doc: _Doc, start: int, end: int, ctx: _Ctx) -> int:
         code |= _AGE
     if _continues_list(doc, start):
         code |= _LISTED
+    return code | _more_cues(doc, end, ctx) << 17
+
+
+def _more_cues(doc: _Doc, end: int, ctx: _Ctx) -> int:
+    """The rest of what the rules read around a name, as bits: "the" or a place preposition
+    before it, a work role before "in" ("her role in ..."), a role word after it (see
+    :func:`_role_after`)."""
+    code = 0
+    prev = ctx.prev
+    if prev == "the":
+        code |= 1
+    elif prev in T.PLACE_PREPOSITIONS:
+        code |= 2
+        if prev == "in" and ctx.prev2 in T.WORK_ROLES_BEFORE_IN:
+            code |= 4
+    role = _role_after(doc, end, ctx)
+    if role is not None:
+        code |= 8 if role == "misc" else 16
     return code
 
 
@@ -679,7 +697,8 @@ def _classify_single(doc: _Doc, tok: _Tok) -> None:
     ctx = _context(text, start, end)
     nxt = ctx.next if ctx.next in _NEXT_CUES else ""
     score = ctx.score and _results_line(doc, start, end)
-    sig = (word, ctx.initial, _single_cue(ctx), nxt, score, ctx.possessive)
+    more = _more_cues(doc, end, ctx)
+    sig = (word, ctx.initial, _single_cue(ctx), nxt, score, ctx.possessive, more)
     done = doc.runs.get(sig)
     if done is None:
         memo = doc.lex.memo
@@ -1174,6 +1193,13 @@ def _core_known(doc: _Doc, toks: list[_Tok], words: list[str]) -> bool:
             _emit(doc, toks, "misc", STRONG, "direction-demonym")  # "West German"
             return True
     w0 = words[0]
+    if len(words) >= 2 and w0 in lex.demonyms and toks[0].text == w0:
+        rest = _lookup(doc, toks[1:], False)
+        if rest is not None and rest.strength == STRONG and rest.kind != "misc":
+            s, e = toks[0].start, toks[0].end  # "English Asharq Al-Awsat": a language or a
+            doc.cands.append(Cand(s, e, w0, "misc", w0, STRONG, rule="demonym"))  # nationality
+            doc.cands.append(rest)  # before a known name is not part of it
+            return True
     if (w0 in T.TITLES or w0 in lex.demonyms or w0 in T.DIRECTIONS) and all(
         w in T.TITLES or w in lex.demonyms or w in T.DIRECTIONS for w in words
     ):
@@ -1302,9 +1328,17 @@ def _core_multi_rest(
         return
     namey = all(not lex.is_word(w) and w not in lex.places and not w.isupper() for w in words)
     if namey and len(words) <= 3:
+        if ctx.prev in T.PLACE_PREPOSITIONS and not ctx.prev_punct and not ctx.possessive:
+            _emit(doc, toks, "location", WEAK, "place-prep")  # "positions in Jubb al-Jarrah"
+            return
         _emit(doc, toks, "person", WEAK, "namey")
         return
-    if ctx.next in T.SAY_VERBS and not common:
+    if (
+        ctx.next in T.SAY_VERBS
+        and not common
+        and ctx.prev != "the"  # "the Civil Defence said": no person's name takes "the"
+        and (words[0] in lex.given_names or not lex.is_word(words[0]))
+    ):
         _emit(doc, toks, "person", WEAK, "say-multi")
         return
     _emit(doc, toks, "org", WEAK, "multi-default")
@@ -1376,8 +1410,14 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
     if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
         _emit(doc, toks, "org", PATTERN, "org-cue")
         return True
-    if ctx.prev in T.MISC_CUES_BEFORE and not ctx.prev_punct:
-        _emit(doc, toks, "misc", PATTERN, "work-cue")
+    if not ctx.prev_punct and (
+        ctx.prev in T.MISC_CUES_BEFORE or (ctx.prev == "in" and ctx.prev2 in T.WORK_ROLES_BEFORE_IN)
+    ):
+        _emit(doc, toks, "misc", PATTERN, "work-cue")  # "the film X", "her role in X"
+        return True
+    role = _role_after(doc, toks[-1].end, ctx)
+    if role:
+        _emit(doc, toks, role, PATTERN, "work-cue")  # "X star Imelda Staunton"
         return True
     versus = ctx.next in ("v", "vs") or ctx.prev in ("v", "vs")
     if (
@@ -1386,6 +1426,31 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
         _emit(doc, toks, "org", PATTERN, "team")
         return True
     return False
+
+
+_ROLE_AFTER_RE = re.compile(r"[ ]([a-z-]+)[ ][A-Z]")
+_ROLE_NEXT = frozenset(
+    ["and", "co", *T.WORK_ROLES_AFTER, *T.BAND_ROLES_AFTER]
+)  # the first letters-only word of a role (``_Ctx.next``)
+_TITLE_AFTER_AND_RE = re.compile(r"[ ]and[ ]the[ ][A-Z]")
+
+
+def _role_after(doc: _Doc, end: int, ctx: _Ctx) -> EntityKind | None:
+    """What a role word after a name says it is: a work before "star", "director" and a
+    person ("Vera Drake star Imelda Staunton"), a band before "frontman" ("Franz Ferdinand
+    frontman Alex Kapranos"), a work before "and the" and a title ("Harry Potter and the
+    Prisoner of Azkaban", "Bob Marley and the Wailers"); None otherwise."""
+    if ctx.possessive or ctx.next not in _ROLE_NEXT:
+        return None
+    if ctx.next == "and":
+        return "misc" if _TITLE_AFTER_AND_RE.match(doc.text, end) else None
+    m = _ROLE_AFTER_RE.match(doc.text, end)
+    if m is None:
+        return None
+    word = m.group(1)
+    if word in T.WORK_ROLES_AFTER:
+        return "misc"
+    return "org" if word in T.BAND_ROLES_AFTER else None
 
 
 def _results_line(doc: _Doc, pos: int, end: int) -> bool:
@@ -1575,6 +1640,7 @@ def _resolve_document(doc: _Doc) -> None:
     for c in doc.cands:
         if not _resolve_short(doc, c, people, org_heads):
             _resolve_weak(doc, c, known, people)
+    _listed_with_companies(doc)
     for c in doc.cands:
         if (
             c.kind == "person"
@@ -1586,6 +1652,80 @@ def _resolve_document(doc: _Doc) -> None:
             and "+surname" not in c.rule
         ):
             c.kind = None  # a lone given name ("Ahmed, 24, said") identifies nobody
+
+
+_COORD_RE = re.compile(r",[ ]|,?[ ]and[ ]|[ ]&[ ]")
+_COMPANY_RULES = frozenset(
+    ["company", "partnership", "slash-co", "possessive-co", "wire-brackets", "listed-company"]
+)
+_GUESSED = frozenset(["given-name", "surname-list", "namey", "say-multi", "cue-before"])
+
+
+def _listed_with_companies(doc: _Doc) -> None:
+    """A name only guessed to be a person from name lists, listed with companies ("Goldman
+    Sachs and Merrill Lynch co-managed", "Wagner and Brown and AFG Industries Inc", "Salomon,
+    First Boston and Merrill Lynch") is a company too: every mention of it in the article
+    becomes one. A company here is a listed company, an organisation of the curated list, a
+    partnership, a name in wire brackets or an organisation ending in a legal form ("AFG
+    Industries Inc")."""
+    text = doc.text
+    firms: dict[str, str] = {}
+    group: list[Cand] = []
+    for c in [*doc.cands, None]:
+        if c is not None and group and _COORD_RE.fullmatch(text, group[-1].end, c.start):
+            group.append(c)
+            continue
+        if len(group) > 1 and any(_is_company(doc, g) for g in group):
+            _firms_of(doc, group, firms)
+        group = [c] if c is not None else []
+    if not firms:
+        return
+    for c in doc.cands:
+        name = firms.get(c.surface)
+        if name is not None and c.kind == "person" and c.canonical == c.surface:
+            c.kind, c.canonical, c.strength = "org", name, PATTERN
+            c.rule += "+listed-company"
+
+
+def _firms_of(doc: _Doc, group: list[Cand], firms: dict[str, str]) -> None:
+    """The guessed people of a list with a company in it, as firms (surface -> name); a
+    surname joined by "and" to an untyped surname is one firm ("Wagner and Brown")."""
+    text = doc.text
+    for i, g in enumerate(group):
+        if not (
+            g.kind == "person" and g.rule.split("+")[0] in _GUESSED and g.canonical == g.surface
+        ):
+            continue
+        name = g.surface
+        nxt = group[i + 1] if i + 1 < len(group) else None
+        if (
+            nxt is not None
+            and nxt.kind is None
+            and nxt.ntok == 1
+            and nxt.surface in doc.lex.surnames
+            and text[g.end : nxt.start] == " and "
+        ):
+            name = text[g.start : nxt.end]
+        firms.setdefault(g.surface, name)
+
+
+def _is_company(doc: _Doc, c: Cand) -> bool:
+    """An organisation named by the company lexicon or a company pattern."""
+    if c.kind != "org":
+        return False
+    if c.rule.split("+")[0] in _COMPANY_RULES:
+        return True
+    if c.surface.rpartition(" ")[2] in T.LEGAL_FORMS or c.rule == "known":
+        return True
+    if doc.lex.companies.get(norm_key(c.surface)) is not None:
+        return True
+    if is_acronym(c.surface):  # "AFG" where the article names "AFG Industries Inc"
+        head = c.surface + " "
+        return any(
+            o.kind == "org" and o.surface.startswith(head) and _is_company(doc, o)
+            for o in doc.cands
+        )
+    return False
 
 
 def _short_forms(doc: _Doc) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
