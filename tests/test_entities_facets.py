@@ -313,3 +313,38 @@ def test_people_listed_together_stay_people() -> None:
     found = kinds("", "Tony Blair and Gordon Brown met Microsoft executives.")
     assert ("person", "Tony Blair") in found
     assert ("person", "Gordon Brown") in found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Robbin Johnson, vice president of Cargill, testified in favour of decoupling.",
+        "The cereal house Cargill, Inc. sold wheat, its analyst said.",
+        "London-based trader Cargill (U.K.) Ltd confirmed the sale.",
+        "Prices will rise, said Lawrence Cohn, analyst with Cargill.",
+    ],
+)
+def test_an_employer_or_a_legal_form_makes_a_company(body: str) -> None:
+    found = kinds("", body)
+    assert ("org", "Cargill") in found
+    assert ("person", "Cargill") not in found
+
+
+def test_a_surname_after_a_person_and_of_is_her_firm() -> None:
+    found = kinds("", "Zimmer of Merrill Lynch said she would cut her estimate.")
+    assert ("org", "Merrill Lynch") in found
+    assert ("person", "Merrill Lynch") not in found
+
+
+def test_a_firm_named_after_initials_and_a_surname_is_shortened_to_the_surname() -> None:
+    body = "The offer for the E.F. Hutton Group Inc was rejected by Hutton, analysts said."
+    found = facets("", body)
+    assert found["E.F. Hutton Group"].kind == "org"
+    assert "Hutton" in found["E.F. Hutton Group"].aliases
+    assert "Hutton" not in found
+
+
+def test_a_person_of_a_place_stays_a_person() -> None:
+    found = kinds("", "Senator Robert Dole of Kansas said the bill would pass.")
+    assert ("person", "Robert Dole") in found
+    assert ("location", "Kansas") in found

@@ -593,6 +593,10 @@ def _more_cues(doc: _Doc, end: int, ctx: _Ctx) -> int:
     role = _role_after(doc, end, ctx)
     if role is not None:
         code |= 8 if role == "misc" else 16
+    if _employer_cue(ctx):
+        code |= 32
+    if _LEGAL_AFTER_RE.match(doc.text, end):
+        code |= 64
     return code
 
 
@@ -1415,6 +1419,9 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
     ):
         _emit(doc, toks, "misc", PATTERN, "work-cue")  # "the film X", "her role in X"
         return True
+    if _employer_cue(ctx) or _LEGAL_AFTER_RE.match(doc.text, toks[-1].end):
+        _emit(doc, toks, "org", PATTERN, "employer")  # "vice president of Cargill, Inc."
+        return True
     role = _role_after(doc, toks[-1].end, ctx)
     if role:
         _emit(doc, toks, role, PATTERN, "work-cue")  # "X star Imelda Staunton"
@@ -1426,6 +1433,17 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
         _emit(doc, toks, "org", PATTERN, "team")
         return True
     return False
+
+
+_LEGAL_AFTER_RE = re.compile(
+    r"(?:,[ ]|[ ]\([A-Z][A-Za-z.]*\)[ ])(?:Inc|Corp|Co|Ltd|Plc|PLC|LLC|AG|SA|NV|GmbH)\b"
+)  # "Cargill, Inc.", "Cargill (U.K.) Ltd": a legal form after a comma or a country
+
+
+def _employer_cue(ctx: _Ctx) -> bool:
+    """Whether the words before a name make it the organisation of someone: "vice president
+    of X", "analyst with X", "officials at X"."""
+    return ctx.prev in ("of", "with", "at") and ctx.prev2 in T.EMPLOYEE_NOUNS and not ctx.prev_punct
 
 
 _ROLE_AFTER_RE = re.compile(r"[ ]([a-z-]+)[ ][A-Z]")
@@ -1621,7 +1639,14 @@ def _org_prefixes(surface: str) -> list[str]:
         if head[-1] in _CONNECTORS or parts[i] in ("of", "for"):
             continue  # never "Bank of" or a cut before "of England"
         out.append(" ".join(head))
+    if len(parts) >= 2 and _INITIALS_RE.fullmatch(parts[0]):
+        out.extend(_org_prefixes(" ".join(parts[1:])))  # "E.F. Hutton Group" -> "Hutton"
+        if parts[-1] not in T.LEGAL_FORMS and len(parts) == 2:
+            out.append(parts[1])  # "E.F. Hutton" -> "Hutton"
     return out
+
+
+_INITIALS_RE = re.compile(r"(?:[A-Z]\.){1,3}")
 
 
 def _resolve_document(doc: _Doc) -> None:
@@ -1664,13 +1689,24 @@ _GUESSED = frozenset(["given-name", "surname-list", "namey", "say-multi", "cue-b
 def _listed_with_companies(doc: _Doc) -> None:
     """A name only guessed to be a person from name lists, listed with companies ("Goldman
     Sachs and Merrill Lynch co-managed", "Wagner and Brown and AFG Industries Inc", "Salomon,
-    First Boston and Merrill Lynch") is a company too: every mention of it in the article
-    becomes one. A company here is a listed company, an organisation of the curated list, a
-    partnership, a name in wire brackets or an organisation ending in a legal form ("AFG
-    Industries Inc")."""
+    First Boston and Merrill Lynch") or after a person and "of" ("Zimmer of Merrill Lynch")
+    is a company too: every mention of it in the article becomes one. A company here is a
+    listed company, an organisation of the curated list, a partnership, a name in wire
+    brackets or an organisation ending in a legal form ("AFG Industries Inc")."""
     text = doc.text
     firms: dict[str, str] = {}
     group: list[Cand] = []
+    prev: Cand | None = None
+    for c in doc.cands:
+        if (
+            prev is not None
+            and prev.kind == "person"
+            and _guessed_person(c)
+            and text.startswith(" of ", prev.end)
+            and prev.end + 4 == c.start
+        ):
+            firms.setdefault(c.surface, c.surface)  # "Zimmer of Merrill Lynch": her firm
+        prev = c
     for c in [*doc.cands, None]:
         if c is not None and group and _COORD_RE.fullmatch(text, group[-1].end, c.start):
             group.append(c)
@@ -1692,9 +1728,7 @@ def _firms_of(doc: _Doc, group: list[Cand], firms: dict[str, str]) -> None:
     surname joined by "and" to an untyped surname is one firm ("Wagner and Brown")."""
     text = doc.text
     for i, g in enumerate(group):
-        if not (
-            g.kind == "person" and g.rule.split("+")[0] in _GUESSED and g.canonical == g.surface
-        ):
+        if not _guessed_person(g):
             continue
         name = g.surface
         nxt = group[i + 1] if i + 1 < len(group) else None
@@ -1707,6 +1741,11 @@ def _firms_of(doc: _Doc, group: list[Cand], firms: dict[str, str]) -> None:
         ):
             name = text[g.start : nxt.end]
         firms.setdefault(g.surface, name)
+
+
+def _guessed_person(c: Cand) -> bool:
+    """A person only by the name lists or a weak cue, and not resolved to a full name."""
+    return c.kind == "person" and c.rule.split("+")[0] in _GUESSED and c.canonical == c.surface
 
 
 def _is_company(doc: _Doc, c: Cand) -> bool:

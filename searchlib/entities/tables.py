@@ -324,6 +324,18 @@ BAND_ROLES_AFTER: frozenset[str] = _words(
     "frontman frontwoman guitarist drummer bassist analyst analysts economist strategist"
 )  # and a firm before its analyst: "Merrill Lynch analyst Charles Ryan"
 
+# People of an organisation, before "of", "at" or "with" and the organisation: "vice president
+# of Cargill", "analyst with Merrill Lynch", "officials at Salomon". A name there is the
+# organisation (a gazetteer place or a known name is typed before this is asked).
+EMPLOYEE_NOUNS: frozenset[str] = _words(
+    """
+    president vice-president chairman chairwoman director directors executive executives
+    officer officers chief head spokesman spokeswoman spokesperson analyst analysts economist
+    economists strategist strategists trader traders dealer dealers official officials founder
+    owner manager managers employee employees partner partners shareholder shareholders
+    """
+)
+
 # Prepositions after which a name that only looks like a person's is a place: "positions in
 # Jubb al-Jarrah", "near Kafr Hamra".
 PLACE_PREPOSITIONS: frozenset[str] = _words("in near outside into towards")
