@@ -1707,13 +1707,13 @@ def _listed_with_companies(doc: _Doc) -> None:
         ):
             firms.setdefault(c.surface, c.surface)  # "Zimmer of Merrill Lynch": her firm
         prev = c
-    for c in [*doc.cands, None]:
-        if c is not None and group and _COORD_RE.fullmatch(text, group[-1].end, c.start):
-            group.append(c)
+    for nxt in [*doc.cands, None]:
+        if nxt is not None and group and _COORD_RE.fullmatch(text, group[-1].end, nxt.start):
+            group.append(nxt)
             continue
         if len(group) > 1 and any(_is_company(doc, g) for g in group):
             _firms_of(doc, group, firms)
-        group = [c] if c is not None else []
+        group = [nxt] if nxt is not None else []
     if not firms:
         return
     for c in doc.cands:
