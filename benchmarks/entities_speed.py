@@ -112,8 +112,11 @@ class Bench:
         self.warmup = warmup
 
     def _fresh(self) -> None:
-        """Forget every remembered answer, then warm the memo with the warm-up articles."""
-        self.lex.memo.clear()
+        """Forget every remembered answer, then warm the memo with the warm-up articles
+        (versions before the memo, such as rules-2, have nothing to forget)."""
+        memo = getattr(self.lex, "memo", None)
+        if memo is not None:
+            memo.clear()
         for title, body in self.warmup:
             self.ex.extract(title, body)
 
