@@ -347,6 +347,11 @@ def test_a_firm_named_after_initials_and_a_surname_is_shortened_to_the_surname()
     assert "Hutton" not in found
 
 
+def test_a_person_whose_unit_is_headed_stays_a_person() -> None:
+    found = kinds("", "Jonathan Powell, head of Derek Marsh's policy unit, resigned.")
+    assert ("person", "Derek Marsh") in found
+
+
 def test_a_person_of_a_place_stays_a_person() -> None:
     found = kinds("", "Senator Robert Dole of Kansas said the bill would pass.")
     assert ("person", "Robert Dole") in found

@@ -1443,7 +1443,12 @@ _LEGAL_AFTER_RE = re.compile(
 def _employer_cue(ctx: _Ctx) -> bool:
     """Whether the words before a name make it the organisation of someone: "vice president
     of X", "analyst with X", "officials at X"."""
-    return ctx.prev in ("of", "with", "at") and ctx.prev2 in T.EMPLOYEE_NOUNS and not ctx.prev_punct
+    return (
+        ctx.prev in ("of", "with", "at")
+        and ctx.prev2 in T.EMPLOYEE_NOUNS
+        and not ctx.prev_punct
+        and not ctx.possessive  # "head of Tony Blair's policy unit": not his organisation
+    )
 
 
 _ROLE_AFTER_RE = re.compile(r"[ ]([a-z-]+)[ ][A-Z]")

@@ -332,7 +332,7 @@ EMPLOYEE_NOUNS: frozenset[str] = _words(
     president vice-president chairman chairwoman director directors executive executives
     officer officers chief head spokesman spokeswoman spokesperson analyst analysts economist
     economists strategist strategists trader traders dealer dealers official officials founder
-    owner manager managers employee employees partner partners shareholder shareholders
+    owner manager managers employee employees shareholder shareholders
     """
 )
 
