@@ -1,4 +1,5 @@
-"""Smoke test of the benchmark suite: ``python -m benchmarks.run --quick`` runs and writes its report.
+"""Smoke test of the benchmark suite: ``python -m benchmarks.run --quick`` runs and writes its
+report.
 
 Only the shape of the output is checked, never a timing. Skips when the Reuters corpus in
 ``../shared/corpora`` is absent; tantivy is included only when it is installed.
@@ -31,8 +32,9 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     if importlib.util.find_spec("tantivy") is not None:
         engines.append("tantivy")
     out = tmp_path / "quick.json"
+    command = [sys.executable, "-m", "benchmarks.run", "--quick", "--engines", *engines]
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--engines", *engines, "--out", str(out)],
+        [*command, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,5 +1,5 @@
-"""Smoke test of the HTTP load test: ``python -m benchmarks.load --smoke`` runs the real server under
-concurrent readers and a writer, and must end with no 5xx and no lost write.
+"""Smoke test of the HTTP load test: ``python -m benchmarks.load --smoke`` runs the real server
+under concurrent readers and a writer, and must end with no 5xx and no lost write.
 
 Only the outcome and the shape of the report are checked, never a timing. Without the Reuters
 corpus in ``../shared/corpora`` (a fresh clone) the script indexes the bundled seeds plus
