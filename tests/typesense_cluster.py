@@ -328,3 +328,37 @@ def _reap(pid: int, *, timeout: float) -> bool:
 
 
 __all__ = ["ENV_STATE", "Cluster", "Node", "binary", "free_ports", "from_environment", "from_state"]
+
+
+# -- pytest fixtures (imported by the test modules that use the cluster) ----------------------
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - the CI helper imports this module without pytest
+    pytest = None  # type: ignore[assignment]
+
+if pytest is not None:
+
+    @pytest.fixture(scope="session")
+    def typesense_cluster() -> Any:
+        """The CI cluster ($SEARCHLIB_TYPESENSE_CLUSTER), its API key in
+        ``$SEARCHLIB_TYPESENSE_API_KEY`` for the session; skips when there is none."""
+        cluster = from_environment()
+        if cluster is None:
+            pytest.skip(f"no Typesense cluster (set {ENV_STATE}; see .ci/typesense)")
+        old = os.environ.get("SEARCHLIB_TYPESENSE_API_KEY")
+        os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = cluster.api_key
+        yield cluster
+        if old is None:
+            os.environ.pop("SEARCHLIB_TYPESENSE_API_KEY", None)
+        else:
+            os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = old
+
+    @pytest.fixture()
+    def typesense_location(typesense_cluster: Cluster) -> Any:
+        """A function giving the location of a new, unused collection on the CI cluster."""
+
+        def make(prefix: str = "t") -> str:
+            return typesense_cluster.location(f"{prefix}_{secrets.token_hex(6)}")
+
+        return make

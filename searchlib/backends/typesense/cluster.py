@@ -19,6 +19,7 @@ import os
 import threading
 import time
 import urllib.parse
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -147,6 +148,7 @@ class Cluster:
         self.retry_seconds = retry_seconds
         self._clients = [_client(h, p, key, timeout) for h, p in location.hosts]
         self._probes = [_client(h, p, key, PROBE_TIMEOUT) for h, p in location.hosts]
+        self._collections: dict[tuple[int, str], Any] = {}
         self._leader: int | None = None
         self._answered = time.monotonic()  # when a node last answered a probe
         self._lock = threading.Lock()
@@ -263,6 +265,20 @@ class Cluster:
             time.sleep(min(pause, max(self.retry_seconds - elapsed, 0.0)))
             pause = min(pause * 2, 0.5)
 
+    def collection(self, client: Any, name: str) -> Any:
+        """The client's handle on a collection, made once (making one warns about APIs of
+        newer servers, so it is made with those warnings silenced)."""
+        key = (id(client), name)
+        with self._lock:
+            found = self._collections.get(key)
+        if found is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                found = client.collections[name]
+            with self._lock:
+                self._collections[key] = found
+        return found
+
     def close(self) -> None:
         """Close every connection."""
         for client in (*self._clients, *self._probes):
@@ -272,6 +288,12 @@ class Cluster:
 
 
 def _client(host: str, port: int, key: str, timeout: float) -> Any:
+    with warnings.catch_warnings():  # the client warns about APIs of servers newer than 0.24
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _make_client(host, port, key, timeout)
+
+
+def _make_client(host: str, port: int, key: str, timeout: float) -> Any:
     return typesense.Client(
         {
             "nodes": [{"host": host, "port": port, "protocol": "http"}],
@@ -279,6 +301,7 @@ def _client(host: str, port: int, key: str, timeout: float) -> Any:
             "connection_timeout_seconds": timeout,
             "num_retries": 0,
             "retry_interval_seconds": 0.0,
+            "suppress_deprecation_warnings": True,
         }
     )
 

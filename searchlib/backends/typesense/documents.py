@@ -10,8 +10,14 @@ from searchlib's own analysis (:mod:`searchlib.text`), exactly the terms Whoosh 
   ranking (``q``) and for phrases;
 * ``spell``: the distinct words as written, folded (the spelling lexicon: wildcards,
   "did you mean", completion);
-* ``f_person`` ... ``f_source``: each exact facet value (case kept; Typesense matches a filter
-  on them ignoring case) and ``w_person`` ... ``w_source``: their folded words (``person:lavrov``);
+* ``x_person`` ... ``x_source``: a digest of each exact facet value (:func:`value_key`), and
+  ``xl_person`` ...: a digest of the value ignoring case. Facet counts and filters use these,
+  because Typesense counts and filters facet *strings* after its own normalisation (case and
+  punctuation: "Assal al-Ward" and "Assal Al-Ward" would be one value) and not at all past
+  about 100 characters; the digests are short and exact. The values behind the digests are kept
+  in a small side collection (``COLLECTION__values``, :func:`values_schema`);
+* ``f_person`` ... ``f_source``: the values as written (completion and phrases on names), and
+  ``w_person`` ... ``w_source``: their folded words (``person:lavrov``);
 * ``date_sort`` (day number, 0 undated), ``day`` (``YYYY-MM-DD``) and ``month`` (``YYYY-MM``)
   as facets: the histogram counts days (Typesense 0.24 has no date histogram);
 * ``aid`` (the article id; the document id is a digest of it, safe in any URL), ``hash``
@@ -44,6 +50,8 @@ MARKER = f"searchlib_v{SCHEMA_VERSION}"
 
 #: The facet field and the words field of each facet.
 FACET_FIELD: dict[str, str] = {name: f"f_{name}" for name in FACET_NAMES}
+KEY_FIELD: dict[str, str] = {name: f"x_{name}" for name in FACET_NAMES}
+FOLDED_KEY_FIELD: dict[str, str] = {name: f"xl_{name}" for name in FACET_NAMES}
 WORDS_FIELD: dict[str, str] = {name: f"w_{name}" for name in FACET_NAMES}
 
 #: Stored-only fields (not in the schema) that :func:`from_document` reads.
@@ -82,6 +90,10 @@ def schema(name: str) -> dict[str, Any]:
             {"name": FACET_FIELD[facet], "type": "string[]", "facet": True, "optional": True}
         )
         fields.append({"name": WORDS_FIELD[facet], "type": "string[]", "optional": True})
+        fields.append(
+            {"name": KEY_FIELD[facet], "type": "string[]", "facet": True, "optional": True}
+        )
+        fields.append({"name": FOLDED_KEY_FIELD[facet], "type": "string[]", "optional": True})
     return {
         "name": name,
         "fields": fields,
@@ -89,6 +101,36 @@ def schema(name: str) -> dict[str, Any]:
         "token_separators": [],
         "symbols_to_index": [],
     }
+
+
+def values_name(collection: str) -> str:
+    """The side collection that maps value digests back to values."""
+    return f"{collection}__values"
+
+
+def values_schema(collection: str) -> dict[str, Any]:
+    """The side collection's schema: one document per facet value (id: its digest; ``v``, the
+    value, stored only)."""
+    return {"name": values_name(collection), "fields": [{"name": "facet", "type": "string"}]}
+
+
+def value_key(value: str) -> str:
+    """The digest of a facet value (whitespace normalised): short, lower-case hex, exact."""
+    return hashlib.blake2b(clean(value).encode("utf-8"), digest_size=10).hexdigest()
+
+
+def folded_key(value: str) -> str:
+    """The digest of a facet value ignoring case (as Whoosh's filters match values)."""
+    return value_key(clean(value).casefold())
+
+
+def value_documents(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The side collection's documents for the facet values of one document."""
+    out = []
+    for facet in FACET_NAMES:
+        for value in doc.get(FACET_FIELD[facet]) or ():
+            out.append({"id": value_key(value), "facet": facet, "v": value})
+    return out
 
 
 def is_compatible(collection: dict[str, Any]) -> bool:
@@ -159,6 +201,8 @@ def to_document(article: Article, digest: str) -> dict[str, Any]:
             doc[WORDS_FIELD[facet]] = _distinct(
                 [t.text for v in cleaned for t in tx.plain_terms(v)]
             )
+            doc[KEY_FIELD[facet]] = [value_key(v) for v in cleaned]
+            doc[FOLDED_KEY_FIELD[facet]] = _distinct([folded_key(v) for v in cleaned])
     return doc
 
 
@@ -197,16 +241,23 @@ def empty_signatures(n: int) -> Any:
 
 __all__ = [
     "FACET_FIELD",
+    "FOLDED_KEY_FIELD",
+    "KEY_FIELD",
     "MARKER",
     "SCHEMA_VERSION",
     "STORED",
     "WORDS_FIELD",
     "clean",
     "doc_id",
+    "folded_key",
     "from_document",
     "is_compatible",
     "key_of",
     "schema",
     "signature_of",
     "to_document",
+    "value_documents",
+    "value_key",
+    "values_name",
+    "values_schema",
 ]

@@ -114,6 +114,8 @@ class TypesenseBackend:
         self.lock_timeout = lock_timeout
         self.cluster = Cluster(self._where, api_key(), retry_seconds=retry_seconds, timeout=timeout)
         self._writing = threading.Lock()
+        self._values: dict[str, str] = {}
+        self._values_lock = threading.Lock()
         self._closed = False
         try:
             self._open(create)
@@ -128,7 +130,7 @@ class TypesenseBackend:
 
     def _open(self, create: bool) -> None:
         def fetch(c: Any) -> Any:
-            return c.collections[self.collection].retrieve()
+            return self.cluster.collection(c, self.collection).retrieve()
 
         try:
             info = self.call(fetch, "open the collection")
@@ -145,15 +147,42 @@ class TypesenseBackend:
             )
 
     def _create(self) -> None:
-        def make(c: Any) -> Any:
-            try:
-                return c.collections.create(td.schema(self.collection))
-            except Exception as exc:  # another process created it first: fine
-                if type(exc).__name__ == "ObjectAlreadyExists":
-                    return None
-                raise
+        def make(schema: dict[str, Any]) -> Callable[[Any], Any]:
+            def run(c: Any) -> Any:
+                try:
+                    return c.collections.create(schema)
+                except Exception as exc:  # another process created it first: fine
+                    if type(exc).__name__ == "ObjectAlreadyExists":
+                        return None
+                    raise
 
-        self.call(make, "create the collection")
+            return run
+
+        self.call(make(td.values_schema(self.collection)), "create the collection")
+        self.call(make(td.schema(self.collection)), "create the collection")
+
+    def decode(self, keys: Iterable[str]) -> dict[str, str]:
+        """The facet values behind digests (remembered; read from the side collection)."""
+        wanted = list(dict.fromkeys(keys))
+        with self._values_lock:
+            missing = [k for k in wanted if k not in self._values]
+        side = td.values_name(self.collection)
+        for start in range(0, len(missing), PAGE):
+            chunk = missing[start : start + PAGE]
+            params = {
+                "collection": side,
+                "q": "*",
+                "query_by": "facet",
+                "filter_by": "id:=[" + ",".join(chunk) + "]",
+                "per_page": len(chunk),
+                "include_fields": "id,v",
+            }
+            (found,) = self.search_many([params], "read facet values")
+            with self._values_lock:
+                for hit in found.get("hits") or ():
+                    self._values[str(hit["document"]["id"])] = str(hit["document"]["v"])
+        with self._values_lock:
+            return {k: self._values.get(k, k) for k in wanted}
 
     def call(self, fn: Callable[[Any], T], what: str) -> T:
         """Run ``fn(client)`` on the leader (see :meth:`Cluster.call`)."""
@@ -207,7 +236,7 @@ class TypesenseBackend:
 
     def count(self) -> int:
         """The number of articles (the leader's count)."""
-        info = self.call(lambda c: c.collections[self.collection].retrieve(), "count")
+        info = self.call(lambda c: self.cluster.collection(c, self.collection).retrieve(), "count")
         return int(info.get("num_documents", 0))
 
     def generation(self) -> int | None:
@@ -297,14 +326,17 @@ class TypesenseBackend:
         deadline = time.monotonic() + 5.0
         while True:
             with contextlib.suppress(Exception):
-                held = int(client.collections[self.collection].retrieve()["num_documents"])
+                held = int(
+                    self.cluster.collection(client, self.collection).retrieve()["num_documents"]
+                )
             if held == expected or time.monotonic() > deadline:
                 return held
             time.sleep(0.1)
 
     def _read_everything(self) -> list[Damage]:
         text = self.call(
-            lambda c: c.collections[self.collection].documents.export(), "read every document"
+            lambda c: self.cluster.collection(c, self.collection).documents.export(),
+            "read every document",
         )
         damage = []
         for n, line in enumerate(str(text).splitlines(), 1):
@@ -359,13 +391,53 @@ class TypesenseReader:
     def __init__(self, backend: TypesenseBackend) -> None:
         self.backend = backend
         self._names: dict[str, Counter[str]] = {}
+        self._resolved: dict[Any, tuple[list[str], list[tuple[FacetName, str]]]] = {}
 
     # -- matching ---------------------------------------------------------------------------
 
+    def _resolve(self, request: MatchRequest) -> tuple[list[str], list[tuple[FacetName, str]]]:
+        """The facet filter clauses of a request, and the include values no article carries.
+
+        As on Whoosh, a value matches exactly when some article carries it as written, else
+        ignoring case; an exclusion of a value no article carries excludes nothing.
+        """
+        pairs = [(f, v, False) for f, v in request.include]
+        pairs += [(f, v, True) for f, v in request.exclude]
+        if not pairs:
+            return [], []
+        key = (tuple(request.include), tuple(request.exclude))
+        if key in self._resolved:
+            return self._resolved[key]
+        probes = []
+        for f, v, _ in pairs:
+            for field, digest in (
+                (td.KEY_FIELD[f], td.value_key(v)),
+                (td.FOLDED_KEY_FIELD[f], td.folded_key(v)),
+            ):
+                probes.append(
+                    {**_SEARCH, "q": "*", "query_by": "title_a", "per_page": 0,
+                     "filter_by": f"{field}:=[{digest}]"}
+                )  # fmt: skip
+        found = [int(r.get("found", 0)) for r in self.backend.search_many(probes, "filter")]
+        clauses: list[str] = []
+        unknown: list[tuple[FacetName, str]] = []
+        for i, (f, v, negate) in enumerate(pairs):
+            exact, folded = found[2 * i], found[2 * i + 1]
+            op = ":!=" if negate else ":="
+            if exact:
+                clauses.append(f"{td.KEY_FIELD[f]}{op}[{td.value_key(v)}]")
+            elif folded:
+                clauses.append(f"{td.FOLDED_KEY_FIELD[f]}{op}[{td.folded_key(v)}]")
+            elif not negate:
+                unknown.append((f, v))
+        self._resolved[key] = (clauses, unknown)
+        return clauses, unknown
+
     def _filter(self, request: MatchRequest) -> str:
-        parts = [tc.to_filter(request.tree)]
-        parts += [tc.facet_filter(f, v) for f, v in request.include]
-        parts += [tc.facet_filter(f, v, exclude=True) for f, v in request.exclude]
+        clauses, unknown = self._resolve(request)
+        if unknown:
+            return tc.FALSE
+        parts = [tc.to_filter(request.tree), *clauses]
         if request.date_from or request.date_to:
             low = request.date_from.toordinal() if request.date_from else 1
             high = request.date_to.toordinal() if request.date_to else 99_999_999
@@ -396,12 +468,13 @@ class TypesenseReader:
         facets: dict[str, Counter[str]] = {f: Counter() for f in request.facets}
         filter_by = self._filter(request)
         if filter_by == tc.FALSE:
-            return MatchSet(0, (), facets, Counter(), unknown=self._unknown(request, 0))
+            unknown = tuple(self._resolve(request)[1])
+            return MatchSet(0, (), facets, Counter(), unknown=unknown)
         rank = None if isinstance(request.tree, Every) else tc.ranking_query(request.tree)
         counting = self._base(request, filter_by)
         if rank is not None and rank.required:
             counting.update(self._ranking(rank))
-        wanted = [td.FACET_FIELD[f] for f in request.facets]
+        wanted = [td.KEY_FIELD[f] for f in request.facets]
         if request.histogram:
             wanted.append("day")
         if wanted:
@@ -437,7 +510,7 @@ class TypesenseReader:
                 ranked += self._fill(request, filter_by, {c.key for c in ranked}, wanted_depth)
         counts = _facet_counts(first)
         for f in request.facets:
-            facets[f] = counts.get(td.FACET_FIELD[f], Counter())
+            facets[f] = self._decoded(counts.get(td.KEY_FIELD[f], Counter()))
         days: Counter[int] = Counter()
         if request.histogram:
             import datetime as dt
@@ -449,7 +522,6 @@ class TypesenseReader:
             ranked=tuple(ranked[:depth]),
             facets=facets,
             days=days,
-            unknown=self._unknown(request, total),
             partial=bool(first.get("search_cutoff")),
         )
 
@@ -507,21 +579,9 @@ class TypesenseReader:
             page += 1
         return out[:need]
 
-    def _unknown(self, request: MatchRequest, total: int) -> tuple[tuple[FacetName, str], ...]:
-        if total or not request.include:
-            return ()
-        probes = [
-            {
-                **_SEARCH,
-                "q": "*",
-                "query_by": "title_a",
-                "per_page": 0,
-                "filter_by": tc.facet_filter(f, v),
-            }
-            for f, v in request.include
-        ]
-        found = self.backend.search_many(probes, "check the filter values")
-        return tuple(fv for fv, r in zip(request.include, found, strict=True) if not r.get("found"))
+    def _decoded(self, counts: Counter[str]) -> Counter[str]:
+        values = self.backend.decode(counts)
+        return Counter({values[k]: n for k, n in counts.items()})
 
     def count(self, request: MatchRequest) -> int:
         """How many articles match."""
@@ -678,7 +738,7 @@ class TypesenseReader:
 
     def facet_values(self, facet: FacetName) -> Counter[str]:
         """Every value of a facet with its number of articles."""
-        return self._facet_words(td.FACET_FIELD[facet], "", FACET_VALUES)
+        return self._decoded(self._facet_words(td.KEY_FIELD[facet], "", FACET_VALUES))
 
     # -- related articles and completion --------------------------------------------------------
 
@@ -793,7 +853,9 @@ class TypesenseWriter:
     def _export_hashes(self) -> None:
         b = self._backend
         text = b.call(
-            lambda c: c.collections[b.collection].documents.export({"include_fields": "aid,hash"}),
+            lambda c: b.cluster.collection(c, b.collection).documents.export(
+                {"include_fields": "aid,hash"}
+            ),
             "read the stored hashes",
         )
         hashes: dict[str, str | None] = {}
@@ -843,15 +905,14 @@ class TypesenseWriter:
         self._changes[article.id] = td.to_document(article, digest)
 
     def delete(self, ids: Iterable[str]) -> int:
-        """Queue deletions; returns how many of the ids exist (stored or written here)."""
+        """Queue deletions of stored articles; returns how many were stored when the batch
+        began (as on Whoosh, an article written in this batch is not deleted by it)."""
         self._check()
         gone = 0
         for article_id in ids:
-            if self._changes.get(article_id) is not None or (
-                article_id not in self._changes and self.stored_hash(article_id) is not None
-            ):
+            if self.stored_hash(article_id) is not None:
                 gone += 1
-            self._changes[article_id] = None
+                self._changes[article_id] = None
         return gone
 
     def commit(self, **_options: object) -> None:
@@ -868,6 +929,10 @@ class TypesenseWriter:
             upserts = [doc for doc in self._changes.values() if doc is not None]
             for start in range(0, len(deletes), DELETE_BATCH):
                 self._delete(deletes[start : start + DELETE_BATCH])
+            values = list({v["id"]: v for d in upserts for v in td.value_documents(d)}.values())
+            side = td.values_name(self._backend.collection)
+            for start in range(0, len(values), IMPORT_BATCH):
+                self._import(values[start : start + IMPORT_BATCH], side)
             for start in range(0, len(upserts), IMPORT_BATCH):
                 self._import(upserts[start : start + IMPORT_BATCH])
         finally:
@@ -877,22 +942,23 @@ class TypesenseWriter:
         b = self._backend
         expr = "id:=[" + ",".join(tc.quote(i) for i in ids) + "]"
         b.call(
-            lambda c: c.collections[b.collection].documents.delete({"filter_by": expr}),
+            lambda c: b.cluster.collection(c, b.collection).documents.delete({"filter_by": expr}),
             "delete articles",
         )
 
-    def _import(self, docs: list[dict[str, Any]]) -> None:
+    def _import(self, docs: list[dict[str, Any]], collection: str | None = None) -> None:
         b = self._backend
+        name = collection or b.collection
 
         def send(c: Any) -> list[Any]:
-            results = c.collections[b.collection].documents.import_(docs, {"action": "upsert"})
+            results = b.cluster.collection(c, name).documents.import_(docs, {"action": "upsert"})
             for doc, result in zip(docs, results, strict=True):
                 if not result.get("success", False):
                     message = str(result.get("error", "failed"))
                     if is_transient_message(message):
                         raise Transient(message)
                     raise InputError(
-                        f"Typesense refused article {doc['aid']!r}: {message[:200]}",
+                        f"Typesense refused article {doc.get('aid', doc['id'])!r}: {message[:200]}",
                         index=b.location,
                     )
             return list(results)
