@@ -362,3 +362,137 @@ if pytest is not None:
             return typesense_cluster.location(f"{prefix}_{secrets.token_hex(6)}")
 
         return make
+
+
+# -- the fault scenario (the fault test and benchmarks/typesense_fault.py) --------------------
+
+
+def fault_scenario(
+    cluster: Cluster,
+    *,
+    before: float = 3.0,
+    after: float = 3.0,
+    kills: int = 1,
+    seed_articles: int = 200,
+    batch: int = 5,
+    retry_seconds: float = 30.0,
+) -> dict[str, Any]:
+    """Steady searches and writes on an index of ``cluster`` while its leader is SIGKILLed
+    ``kills`` times (each time: kill, wait for a new leader, restart the old node, wait until
+    it is healthy). Returns the figures: searches and writes done and failed, the longest wait
+    of one search, the failover times, acknowledged writes, the final count and what is lost.
+    """
+    import datetime as dt
+    import threading
+
+    from searchlib import Article, Index
+
+    os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = cluster.api_key
+    location = cluster.location(f"fault_{secrets.token_hex(4)}")
+    index = Index(location, create=True)
+    index.backend.cluster.retry_seconds = retry_seconds  # type: ignore[attr-defined]
+
+    def article(i: int, kind: str) -> Article:
+        return Article(
+            id=f"{kind}-{i:06d}",
+            title=f"Ceasefire report {i}",
+            body=f"Talks on the ceasefire continued, report number {i} of the {kind} run.",
+            date=dt.date(2016, 1, 1) + dt.timedelta(days=i % 365),
+        )
+
+    index.add([article(i, "seed") for i in range(seed_articles)])
+    stop = threading.Event()
+    figures: dict[str, Any] = {
+        "searches": 0,
+        "search_failures": [],
+        "longest_search_s": 0.0,
+        "writes": 0,
+        "write_failures": [],
+        "longest_write_s": 0.0,
+    }
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+
+    def searcher() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                r = index.search("ceasefire talks", limit=5, facets="source")
+                assert r.total >= seed_articles
+            except Exception as exc:  # counted, reported
+                with lock:
+                    figures["search_failures"].append(f"{type(exc).__name__}: {exc}")
+            took = time.monotonic() - started
+            with lock:
+                figures["searches"] += 1
+                figures["longest_search_s"] = max(figures["longest_search_s"], took)
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            ids = [article(n + k, "load") for k in range(batch)]
+            n += batch
+            started = time.monotonic()
+            try:
+                index.add(ids)
+            except Exception as exc:  # counted, reported
+                with lock:
+                    figures["write_failures"].append(f"{type(exc).__name__}: {exc}")
+                continue
+            took = time.monotonic() - started
+            with lock:  # acknowledged: the commit returned
+                acknowledged.extend(a.id for a in ids)
+                figures["writes"] += 1
+                figures["longest_write_s"] = max(figures["longest_write_s"], took)
+
+    threads = [threading.Thread(target=searcher), threading.Thread(target=writer)]
+    for t in threads:
+        t.start()
+    failovers = []
+    try:
+        time.sleep(before)
+        for _ in range(kills):
+            old = cluster.leader()
+            assert old is not None
+            killed = time.monotonic()
+            cluster.kill(old)
+            new = cluster.wait_leader(timeout=60.0, not_node=old)
+            elected = time.monotonic() - killed
+            cluster.start_node(old)
+            cluster.wait_healthy(timeout=90.0)
+            rejoined = time.monotonic() - killed
+            failovers.append(
+                {"killed": old, "new_leader": new, "elected_s": round(elected, 2),
+                 "old_node_back_s": round(rejoined, 2)}
+            )  # fmt: skip
+            time.sleep(after)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    cluster.save()
+    expected = seed_articles + len(acknowledged)
+    final = index.count()
+    missing = [i for i in acknowledged if i not in index]
+    damage = index.verify()  # every node holds as many documents as the leader
+    counters = index.backend.cluster.counters.as_dict()  # type: ignore[attr-defined]
+    index.close()
+    figures.update(
+        failovers=failovers,
+        acknowledged_writes=len(acknowledged),
+        expected_count=expected,
+        final_count=final,
+        lost_acknowledged=len(missing),
+        damage=damage and [str(d) for d in damage],
+        retries=counters["retries"],
+        leader_changes=counters["leader_changes"],
+    )
+    figures["search_failures"] = figures["search_failures"][:5] + [
+        f"... {len(figures['search_failures'])} in all"
+    ] * bool(figures["search_failures"])
+    figures["write_failures"] = figures["write_failures"][:5] + [
+        f"... {len(figures['write_failures'])} in all"
+    ] * bool(figures["write_failures"])
+    figures["longest_search_s"] = round(figures["longest_search_s"], 2)
+    figures["longest_write_s"] = round(figures["longest_write_s"], 2)
+    return figures

@@ -150,6 +150,7 @@ class Cluster:
         self._probes = [_client(h, p, key, PROBE_TIMEOUT) for h, p in location.hosts]
         self._collections: dict[tuple[int, str], Any] = {}
         self._leader: int | None = None
+        self._last_leader: int | None = None
         self._answered = time.monotonic()  # when a node last answered a probe
         self._lock = threading.Lock()
         self.counters = Counters()
@@ -191,11 +192,10 @@ class Cluster:
             answered = answered or state is not None
             if state == LEADER_STATE:
                 with self._lock:
-                    if self._leader != i:
-                        if self._leader is not None:
-                            with self.counters.lock:
-                                self.counters.leader_changes += 1
-                        self._leader = i
+                    if self._last_leader not in (None, i):
+                        with self.counters.lock:
+                            self.counters.leader_changes += 1
+                    self._leader = self._last_leader = i
                     self._answered = time.monotonic()
                 return i
         if answered:
