@@ -35,6 +35,7 @@ from searchlib.errors import (
     QueryError,
     UsageError,
 )
+from searchlib.query import Every
 
 pytest.importorskip("typesense", reason="the typesense extra is not installed")
 
@@ -80,7 +81,7 @@ def test_the_key_comes_only_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv(KEY, raising=False)
     with pytest.raises(UsageError, match=KEY):
         Index("typesense://127.0.0.1:1/news")
-    code, out, err = run("query", "x", "--index", "typesense://127.0.0.1:1/news")
+    code, _, err = run("query", "x", "--index", "typesense://127.0.0.1:1/news")
     assert code == 1 and err.startswith("Error: ") and KEY in err and "Traceback" not in err
 
 
@@ -235,11 +236,10 @@ def fakes(
     whoosh = Index(tmp_path_factory.mktemp("fakes") / "ix", create=True)
     ingest(whoosh, [path])
     other = Index(typesense_cluster.location(f"fakes_{secrets.token_hex(4)}"), create=True)
-    with other.writer() as w:  # the same articles, entities included
-        with whoosh.backend.reader() as r:
-            found = r.search(MatchRequest(tree=__import__("searchlib").query.Every(), depth=10**6))
-            for article in r.articles([c.key for c in found.ranked]):
-                w.add(article)
+    with other.writer() as w, whoosh.backend.reader() as r:  # the same articles and entities
+        found = r.search(MatchRequest(tree=Every(), depth=10**6))
+        for article in r.articles([c.key for c in found.ranked]):
+            w.add(article)
     yield whoosh, other
     whoosh.close()
     other.close()
@@ -279,7 +279,7 @@ def test_fakes_filters_and_dates_are_the_same(fakes: tuple[Index, Index]) -> Non
             assert [h.date for h in a.hits] == [h.date for h in b.hits]
 
 
-# -- what Typesense cannot do -----------------------------------------------------------------------
+# -- what Typesense cannot do ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
