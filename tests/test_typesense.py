@@ -59,6 +59,16 @@ def test_a_location_names_hosts_and_a_collection() -> None:
     assert where.url == "typesense://a.example:8108,10.0.0.2:9000/news"
 
 
+def test_a_location_carries_options_but_never_a_key() -> None:
+    where = parse_location("typesense://h:1/news?facet_values=all&days=all&retry_seconds=5")
+    assert dict(where.options) == {"facet_values": "all", "days": "all", "retry_seconds": "5"}
+    assert where.url.endswith("/news?facet_values=all&days=all&retry_seconds=5")
+    for bad in ("api_key=x", "facet_values=3", "days=some", "timeout=-1"):
+        with pytest.raises(UsageError) as caught:
+            parse_location(f"typesense://h:1/news?{bad}")
+        assert "\n" not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -235,7 +245,8 @@ def fakes(
     path = corpus("fa-kes", "fa-kes.jsonl")
     whoosh = Index(tmp_path_factory.mktemp("fakes") / "ix", create=True)
     ingest(whoosh, [path])
-    other = Index(typesense_cluster.location(f"fakes_{secrets.token_hex(4)}"), create=True)
+    name = f"fakes_{secrets.token_hex(4)}"
+    other = Index(typesense_cluster.location(name) + "?facet_values=all&days=all", create=True)
     with other.writer() as w, whoosh.backend.reader() as r:  # the same articles and entities
         found = r.search(MatchRequest(tree=Every(), depth=10**6))
         for article in r.articles([c.key for c in found.ranked]):
@@ -243,6 +254,17 @@ def fakes(
     yield whoosh, other
     whoosh.close()
     other.close()
+
+
+@pytest.fixture(scope="module")
+def fakes_default(
+    fakes: tuple[Index, Index],
+    typesense_cluster: Cluster,  # noqa: F811
+) -> Iterator[Index]:
+    """The FA-KES collection opened with the default options (50 facet values, month
+    histograms with days for short spans)."""
+    with Index(fakes[1].location.split("?")[0]) as ix:
+        yield ix
 
 
 @pytest.mark.parametrize("query", FAKES_QUERIES)
@@ -263,6 +285,24 @@ def test_fakes_totals_facets_and_histogram_are_the_same(
     assert a.total == b.total
     assert a.facets == b.facets
     assert a.histogram == b.histogram
+
+
+@pytest.mark.parametrize("query", FAKES_QUERIES)
+def test_fakes_default_options_show_the_same(
+    fakes: tuple[Index, Index], fakes_default: Index, query: str
+) -> None:
+    """What a user sees with the default options: the top 10 values of each facet, the month
+    histogram (and the automatic one), the total."""
+    whoosh = fakes[0]
+    for interval in ("month", "auto", "year"):
+        a = whoosh.search(query, interval=interval, suggest=False)
+        b = fakes_default.search(query, interval=interval, suggest=False)
+        assert (a.total, a.facets, a.histogram, a.interval) == (
+            b.total,
+            b.facets,
+            b.histogram,
+            b.interval,
+        ), interval
 
 
 def test_fakes_filters_and_dates_are_the_same(fakes: tuple[Index, Index]) -> None:

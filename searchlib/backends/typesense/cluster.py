@@ -62,32 +62,64 @@ PROBE_TIMEOUT = 1.0
 _TRANSIENT_WORDS = ("leader", "not ready", "lagging", "shutting", "unavailable", "timed out")
 
 
+#: Options a location may carry after ``?`` (none of them secret), with their checks.
+OPTIONS = {
+    "facet_values": "a number of values, or all",
+    "days": "auto or all",
+    "retry_seconds": "seconds",
+    "timeout": "seconds",
+}
+
+
 @dataclass(frozen=True)
 class Location:
     """A parsed ``typesense://`` location."""
 
     hosts: tuple[tuple[str, int], ...]
     collection: str
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def url(self) -> str:
         """The location as written, normalised (no secrets in it)."""
         hosts = ",".join(f"{h}:{p}" for h, p in self.hosts)
-        return f"typesense://{hosts}/{self.collection}"
+        query = "&".join(f"{k}={v}" for k, v in self.options)
+        return f"typesense://{hosts}/{self.collection}" + (f"?{query}" if query else "")
+
+
+def _options(query: str, location: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        if name not in OPTIONS:
+            raise UsageError(
+                f"unknown option {name!r} in the Typesense location (options: "
+                f"{', '.join(OPTIONS)}; the API key goes in ${ENV_API_KEY}, never in the URL)"
+            )
+        ok = {
+            "facet_values": value == "all" or (value.isdigit() and int(value) >= 10),
+            "days": value in ("auto", "all"),
+        }.get(name, value.replace(".", "", 1).isdigit() and float(value) > 0)
+        if not ok:
+            raise UsageError(f"bad {name}={value!r} in the Typesense location: {OPTIONS[name]}")
+        out.append((name, value))
+    return tuple(out)
 
 
 def parse_location(location: str) -> Location:
-    """Parse ``typesense://HOST:PORT[,HOST:PORT...]/COLLECTION``; :class:`UsageError` if bad."""
+    """Parse ``typesense://HOST:PORT[,HOST:PORT...]/COLLECTION[?OPTIONS]``;
+    :class:`UsageError` if bad."""
     usage = "use typesense://HOST:PORT[,HOST:PORT...]/COLLECTION"
     scheme, _, rest = location.partition("://")
     if scheme.lower() != "typesense" or "/" not in rest:
         raise UsageError(f"bad Typesense location {location!r}: {usage}")
+    rest, _, query = rest.partition("?")
     netloc, _, collection = rest.partition("/")
-    if "@" in netloc or "?" in collection or "#" in collection:
+    if "@" in netloc or "#" in collection:
         raise UsageError(
             f"bad Typesense location: {usage} (the API key goes in ${ENV_API_KEY}, "
             "never in the URL)"
         )
+    options = _options(query, location)
     collection = urllib.parse.unquote(collection.strip("/"))
     if not collection or "/" in collection:
         raise UsageError(f"bad Typesense location {location!r}: no collection name; {usage}")
@@ -97,7 +129,7 @@ def parse_location(location: str) -> Location:
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise UsageError(f"bad Typesense location {location!r}: {part!r} is not HOST:PORT")
         hosts.append((host.strip("[]"), int(port)))
-    return Location(tuple(hosts), collection)
+    return Location(tuple(hosts), collection, options)
 
 
 def api_key() -> str:

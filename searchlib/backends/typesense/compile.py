@@ -16,6 +16,7 @@ feature: a phrase inside ``OR`` or ``NOT`` (a phrase is only a ``q`` clause), a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...errors import QueryError
@@ -72,8 +73,14 @@ def _all(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "(" + " && ".join(parts) + ")"
 
 
+def _names(field: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields a word is looked for in: one word of the title or body is one clause on
+    ``t_text`` (their union); a word of several terms needs them in the same field."""
+    return ("t_text",) if field == "text" and len(terms) == 1 else TERM_FIELDS[field]
+
+
 def _term(field: str, terms: tuple[str, ...], negate: bool) -> str:
-    names = TERM_FIELDS[field]
+    names = _names(field, terms)
     if negate:  # in no field does it have every term
         return _all([_any([f"{n}:!=[{quote(t)}]" for t in terms]) for n in names])
     return _any([_all([f"{n}:=[{quote(t)}]" for t in terms]) for n in names])
@@ -101,12 +108,50 @@ def to_filter(node: Node, negate: bool = False) -> str:
     if isinstance(node, Not):
         return to_filter(node.child, not negate)
     if isinstance(node, And):
-        kids = [to_filter(c, negate) for c in node.children]
-        return _any(kids) if negate else _all(kids)
+        if negate:  # NOT (a AND b) = NOT a OR NOT b
+            return _any(_grouped(node.children, True))
+        return _all([to_filter(c) for c in node.children])
     if isinstance(node, Or):
-        kids = [to_filter(c, negate) for c in node.children]
-        return _all(kids) if negate else _any(kids)
+        if not negate:
+            return _any(_grouped(node.children, False))
+        return _all([to_filter(c, True) for c in node.children])
     raise QueryError(f"{type(node).__name__} must be expanded before searching on {BACKEND}")
+
+
+def _grouped(children: tuple[Node, ...], negate: bool) -> list[str]:
+    """The alternatives of an OR (or of a negated AND). Positive one-term words of one field
+    become one clause per Typesense field (``t_body:=[a,b,c]``): Typesense 0.24 refuses long
+    chains of ``||``, and the short form is faster."""
+    if negate:
+        return [to_filter(c, True) for c in children]
+    words: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for child in children:
+        if isinstance(child, Term) and len(child.terms) == 1:
+            words.setdefault(child.field, []).append(child.terms[0])
+        else:
+            rest.append(to_filter(child))
+    for field, terms in words.items():
+        listed = ",".join(quote(t) for t in dict.fromkeys(terms))
+        rest.append(_any([f"{n}:=[{listed}]" for n in _names(field, (terms[0],))]))
+    return rest
+
+
+#: The most parts (clauses, operators, parentheses) a Typesense 0.24 filter may have.
+MAX_FILTER_PARTS = 100
+
+_PARTS = re.compile(r"&&|\|\||[()]|\w+:(?:!=|=|<|>|\[)")
+
+
+def check_size(expr: str) -> str:
+    """``expr``, or :class:`QueryError` when Typesense would refuse it as too long."""
+    parts = len(_PARTS.findall(expr))
+    if parts > MAX_FILTER_PARTS:
+        raise QueryError(
+            f"the query is too long for {BACKEND}: its filter has {parts} parts "
+            f"(Typesense's limit is {MAX_FILTER_PARTS}); use fewer words or filters"
+        )
+    return expr
 
 
 def facet_filter(facet: str, value: str, *, exclude: bool = False) -> str:

@@ -3,9 +3,10 @@
 Typesense 0.24 neither stems nor drops stop words the way searchlib does, so the terms come
 from searchlib's own analysis (:mod:`searchlib.text`), exactly the terms Whoosh indexes:
 
-* ``t_title``, ``t_body``: each article's distinct text terms (folded, stop words dropped,
-  Porter-stemmed), as string arrays: a query's words become exact filters on them, so a query
-  matches exactly the articles Whoosh's matches (the totals, facets and histogram agree);
+* ``t_title``, ``t_body``, ``t_text``: each article's distinct text terms (folded, stop words
+  dropped, Porter-stemmed) of the title, the body and both, as string arrays: a query's words
+  become exact filters on them, so a query matches exactly the articles Whoosh's matches (the
+  totals, facets and histogram agree);
 * ``title_a``, ``body_a``: the same terms in order, joined by spaces, for Typesense's own
   ranking (``q``) and for phrases;
 * ``spell``: the distinct words as written, folded (the spelling lexicon: wildcards,
@@ -80,6 +81,7 @@ def schema(name: str) -> dict[str, Any]:
         {"name": "body_a", "type": "string"},
         {"name": "t_title", "type": "string[]"},
         {"name": "t_body", "type": "string[]"},
+        {"name": "t_text", "type": "string[]"},
         {"name": "spell", "type": "string[]", "facet": True},
         {"name": "date_sort", "type": "int32"},
         {"name": "day", "type": "string", "facet": True, "optional": True},
@@ -172,6 +174,7 @@ def to_document(article: Article, digest: str) -> dict[str, Any]:
         "body_a": " ".join(body_terms),
         "t_title": _distinct(title_terms),
         "t_body": _distinct(body_terms),
+        "t_text": _distinct(title_terms + body_terms),
         "spell": tx.spell_text(f"{article.title}\n{article.body}").split(),
         "date_sort": article.date.toordinal() if article.date else 0,
         # stored only

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from ... import text as tx
@@ -41,7 +42,7 @@ from ...errors import (
     UsageError,
 )
 from ...model import FACET_NAMES, Article, FacetName, Suggestion, SuggestionKind
-from ...query import Every, Fuzzy, MultiTerm, Prefix, TermRange, Wildcard
+from ...query import Every, Fuzzy, MultiTerm, Prefix, Term, TermRange, Wildcard
 from ...ranking import Ranking
 from ...suggestions import edit_distance
 from . import compile as tc
@@ -61,16 +62,28 @@ T = TypeVar("T")
 
 #: Hits Typesense returns per page (its maximum).
 PAGE = 250
+#: The most frequent values a facet returns by default.
+FACET_TOP = 50
+#: ... and the top values guaranteed to be Whoosh's (the default ``facet_limit``).
+FACET_SURE = 10
+#: The histogram counts days when the matches fall in at most this many days.
+DAY_SPAN = 93
 #: Facet values asked for when every value of a facet is counted.
 FACET_VALUES = 1_000_000
 #: Words read from the spelling lexicon for a wildcard or fuzzy term.
 WORD_SCAN = 50_000
+#: Searches per ``multi_search`` request (Typesense's ``limit_multi_searches`` default).
+MULTI_SEARCH = 50
 #: Documents per import request.
 IMPORT_BATCH = 250
 #: Ids per delete request.
 DELETE_BATCH = 100
 #: A writer looks ids up one by one this many times, then reads every id's hash at once.
 LOOKUPS_BEFORE_EXPORT = 64
+#: Partial matches re-ranked by the clauses they match (see ``TypesenseReader._partial``).
+POOL = 300
+#: ... together with the best this many of each clause's own matches.
+PER_CLAUSE = 100
 #: Key words of an article that :meth:`TypesenseReader.similar` searches for.
 SIMILAR_TERMS = 12
 
@@ -95,6 +108,15 @@ class TypesenseBackend:
     comes from ``$SEARCHLIB_TYPESENSE_API_KEY``. ``retry_seconds`` bounds how long a request
     looks for a leader during a failover; ``timeout`` bounds one HTTP request. ``ranking``
     sets the title's weight (Typesense ranks with its own ``text_match``).
+
+    ``facet_values`` is how many of each facet's most frequent values a search returns (exact
+    counts; ``"all"`` in the location for every value): Typesense 0.24 reads a document for
+    every facet value it returns, so every value is slow. The first :data:`FACET_SURE` values
+    (by count, then name) are always Whoosh's: when a tie at the cut could reach them, the facet
+    is counted in full; further values are Whoosh's unless a tie runs across the cut.
+    ``days="auto"`` counts the histogram by month, and by day when the matches fall on at most
+    :data:`DAY_SPAN` distinct days (``"all"``: always by day, slow).
+    These options can be given in the location: ``...?facet_values=all&days=all``.
     """
 
     def __init__(
@@ -106,9 +128,17 @@ class TypesenseBackend:
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         timeout: float = DEFAULT_TIMEOUT,
         lock_timeout: float = 30.0,
+        facet_values: int = FACET_TOP,
+        days: str = "auto",
         **_ignored: Any,
     ) -> None:
         self._where = parse_location(location)
+        given = dict(self._where.options)
+        retry_seconds = float(given.get("retry_seconds", retry_seconds))
+        timeout = float(given.get("timeout", timeout))
+        top = given.get("facet_values", str(facet_values))
+        self.facet_values = FACET_VALUES if top == "all" else int(top)
+        self.all_days = given.get("days", days) == "all"
         self.collection = self._where.collection
         self.ranking = ranking or Ranking()
         self.lock_timeout = lock_timeout
@@ -191,7 +221,14 @@ class TypesenseBackend:
         return self.cluster.call(fn, what=what)
 
     def search_many(self, searches: list[dict[str, Any]], what: str = "search") -> list[Any]:
-        """Run searches in one ``multi_search`` on the leader; their results, in order."""
+        """Run searches in one ``multi_search`` on the leader (or several: Typesense takes at
+        most :data:`MULTI_SEARCH` at once); their results, in order."""
+        if len(searches) > MULTI_SEARCH:
+            return [
+                r
+                for i in range(0, len(searches), MULTI_SEARCH)
+                for r in self.search_many(searches[i : i + MULTI_SEARCH], what)
+            ]
         for s in searches:
             s.setdefault("collection", self.collection)
 
@@ -385,6 +422,22 @@ def _facet_counts(result: Any) -> dict[str, Counter[str]]:
     return out
 
 
+def _days(counts: dict[str, Counter[str]]) -> Counter[int]:
+    """Matches per day number: the day counts when they are complete (their sum is the months'
+    sum), else each month's count on its first day."""
+    import datetime as dt
+
+    months, days = counts.get("month", Counter()), counts.get("day", Counter())
+    out: Counter[int] = Counter()
+    if sum(days.values()) == sum(months.values()):
+        for value, n in days.items():
+            out[dt.date.fromisoformat(value).toordinal()] += n
+    else:
+        for value, n in months.items():
+            out[dt.date.fromisoformat(f"{value}-01").toordinal()] += n
+    return out
+
+
 class TypesenseReader:
     """Reads from the collection (see :class:`searchlib.backend.Reader`)."""
 
@@ -392,6 +445,7 @@ class TypesenseReader:
         self.backend = backend
         self._names: dict[str, Counter[str]] = {}
         self._resolved: dict[Any, tuple[list[str], list[tuple[FacetName, str]]]] = {}
+        self._count: int | None = None
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -442,7 +496,8 @@ class TypesenseReader:
             low = request.date_from.toordinal() if request.date_from else 1
             high = request.date_to.toordinal() if request.date_to else 99_999_999
             parts.append(f"date_sort:[{low}..{high}]")
-        return tc._all(parts)
+        found = tc._all(parts)
+        return found if found in (tc.TRUE, tc.FALSE) else tc.check_size(found)
 
     def _base(self, request: MatchRequest, filter_by: str) -> dict[str, Any]:
         base: dict[str, Any] = {**_SEARCH, "q": "*", "query_by": "title_a"}
@@ -475,48 +530,40 @@ class TypesenseReader:
         if rank is not None and rank.required:
             counting.update(self._ranking(rank))
         wanted = [td.KEY_FIELD[f] for f in request.facets]
-        if request.histogram:
-            wanted.append("day")
         if wanted:
-            counting.update(facet_by=",".join(wanted), max_facet_values=FACET_VALUES)
+            counting.update(facet_by=",".join(wanted), max_facet_values=self.backend.facet_values)
+        extra: list[dict[str, Any]] = []
+        if request.histogram:
+            day_values = FACET_VALUES if self.backend.all_days else DAY_SPAN
+            extra = [
+                {**counting, "per_page": 0, "facet_by": "month", "max_facet_values": FACET_VALUES},
+                {**counting, "per_page": 0, "facet_by": "day", "max_facet_values": day_values},
+            ]
         by_date = request.sort == "date" or not request.scored or rank is None
         one_search = by_date or (rank is not None and rank.required)
         depth = request.depth
         if one_search:
             counting.update(self._order(request, rank, by_date))
             counting.update(per_page=min(depth, PAGE), page=1, include_fields="id,date_sort")
-            (first,) = self.backend.search_many([counting])
+            first, *dated = self.backend.search_many([counting, *extra])
             total = int(first.get("found", 0))
             hits = self._more(counting, first, min(depth, total))
             ranked = [self._candidate(h, by_date) for h in hits]
         else:
             assert rank is not None
-            ranker = {**self._base(request, filter_by), **self._ranking(rank)}
-            if not rank.all_words or request.coverage != "none":
-                ranker["drop_tokens_threshold"] = max(depth, 1)
-            ranker.update(
-                sort_by="_text_match:desc,key:asc",
-                per_page=min(max(depth, 1), PAGE),
-                page=1,
-                include_fields="id,date_sort",
-            )
             counting["per_page"] = 0
-            first, top = self.backend.search_many([counting, ranker])
+            if rank.all_words and request.coverage == "none":
+                first, dated, ranked = self._ranked(request, filter_by, rank, counting, extra)
+            else:
+                first, dated, ranked = self._partial(request, filter_by, rank, counting, extra)
             total = int(first.get("found", 0))
             wanted_depth = min(depth, total)
-            hits = self._more(ranker, top, wanted_depth)
-            ranked = [self._candidate(h, False) for h in hits]
             if len(ranked) < wanted_depth:
                 ranked += self._fill(request, filter_by, {c.key for c in ranked}, wanted_depth)
         counts = _facet_counts(first)
         for f in request.facets:
-            facets[f] = self._decoded(counts.get(td.KEY_FIELD[f], Counter()))
-        days: Counter[int] = Counter()
-        if request.histogram:
-            import datetime as dt
-
-            for value, n in counts.get("day", Counter()).items():
-                days[dt.date.fromisoformat(value).toordinal()] += n
+            facets[f] = self._decoded(self._complete(counting, f, counts))
+        days = _days({k: v for r in dated for k, v in _facet_counts(r).items()})
         return MatchSet(
             total=total,
             ranked=tuple(ranked[:depth]),
@@ -524,6 +571,149 @@ class TypesenseReader:
             days=days,
             partial=bool(first.get("search_cutoff")),
         )
+
+    def _ranker(
+        self, request: MatchRequest, filter_by: str, rank: tc.Ranking, depth: int
+    ) -> dict[str, Any]:
+        ranker = {**self._base(request, filter_by), **self._ranking(rank)}
+        ranker.update(
+            sort_by="_text_match:desc,key:asc",
+            per_page=min(max(depth, 1), PAGE),
+            page=1,
+            include_fields="id,date_sort",
+        )
+        return ranker
+
+    def _ranked(
+        self,
+        request: MatchRequest,
+        filter_by: str,
+        rank: tc.Ranking,
+        counting: dict[str, Any],
+        extra: list[dict[str, Any]],
+    ) -> tuple[Any, list[Any], list[Candidate]]:
+        """Every word required: Typesense's own order (text_match), in one round trip."""
+        ranker = self._ranker(request, filter_by, rank, request.depth)
+        first, top, *dated = self.backend.search_many([counting, ranker, *extra])
+        hits = self._more(ranker, top, min(request.depth, int(first.get("found", 0))))
+        return first, dated, [self._candidate(h, False) for h in hits]
+
+    def _partial(
+        self,
+        request: MatchRequest,
+        filter_by: str,
+        rank: tc.Ranking,
+        counting: dict[str, Any],
+        extra: list[dict[str, Any]],
+    ) -> tuple[Any, list[Any], list[Candidate]]:
+        """Partial matches (OR, ``match="any"``, relaxed results).
+
+        Typesense 0.24 ranks partial matches by dropping query words from the right until it
+        has enough results; so the words are sent rarest first (the common ones are dropped
+        first). The best :data:`POOL` it returns, with the best :data:`PER_CLAUSE` matches of
+        each clause alone, are re-ranked here by the clauses they match: each matched clause
+        adds its idf (BM25 without term frequencies), and the request's coverage rule (clauses
+        matched first, or the coordination factor) applies. Matches outside that pool come
+        after it.
+        """
+        clauses = list(request.clauses) or [
+            Term("text", t, (t,)) for t in dict.fromkeys(rank.q.split())
+        ]
+        filters = [tc.to_filter(c) for c in clauses]
+        terms = list(dict.fromkeys(rank.q.split()))
+        probes = [self._probe(f) for f in filters]
+        probes += [self._probe(tc.to_filter(Term("text", t, (t,)))) for t in terms]
+        found = self.backend.search_many([counting, *extra, *probes], "search")
+        first, dated = found[0], found[1 : 1 + len(extra)]
+        counts = [int(r.get("found", 0)) for r in found[1 + len(extra) :]]
+        clause_df, term_df = counts[: len(filters)], counts[len(filters) :]
+        rarest = sorted(terms, key=lambda t: (term_df[terms.index(t)], terms.index(t)))
+        pool = max(request.depth, POOL)
+        ranker = self._ranker(request, filter_by, replace(rank, q=" ".join(rarest)), pool)
+        ranker["drop_tokens_threshold"] = pool
+        per_clause = []
+        for clause, f, df in zip(clauses, filters, clause_df, strict=True):
+            if not df or f == tc.FALSE:
+                continue
+            words = tc.ranking_query(clause)
+            search = {**self._base(request, tc._all([filter_by, f]))}
+            if words is not None:
+                search.update(self._ranking(words), sort_by="_text_match:desc,key:asc")
+            else:
+                search.update(sort_by="date_sort:desc,key:asc")
+            search.update(per_page=PER_CLAUSE, include_fields="id,date_sort")
+            per_clause.append(search)
+        top, *tops = self.backend.search_many([ranker, *per_clause])
+        hits = self._more(ranker, top, min(pool, int(first.get("found", 0))))
+        pooled = [self._candidate(h, False) for h in hits]
+        seen = {c.key for c in pooled}
+        for found_clause in tops:
+            for h in found_clause.get("hits") or ():
+                c = self._candidate(h, False)
+                if c.key not in seen:
+                    seen.add(c.key)
+                    pooled.append(c)
+        if not pooled:
+            return first, dated, []
+        chunks = [pooled[i : i + PAGE] for i in range(0, len(pooled), PAGE)]
+        searches = []
+        for chunk in chunks:
+            ids = "id:=[" + ",".join(tc.quote(c.key) for c in chunk) + "]"
+            searches += [
+                {**self._probe(tc._all([ids, f])), "per_page": len(chunk), "include_fields": "id"}
+                for f in filters
+            ]
+        answers = self.backend.search_many(searches, "rank partial matches")
+        members = [
+            [h for k in range(len(chunks)) for h in answers[k * len(filters) + j].get("hits") or ()]
+            for j in range(len(filters))
+        ]
+        n = max(self.backend_count(), 1)
+        score: dict[str, float] = dict.fromkeys((c.key for c in pooled), 0.0)
+        cover: Counter[str] = Counter()
+        for hits_of_clause, df in zip(members, clause_df, strict=True):
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for hit in hits_of_clause:
+                key = str(hit["document"]["id"])
+                score[key] += idf
+                cover[key] += 1
+        power = request.ranking.coordination if request.coverage == "factor" else 0.0
+        share = max(len(clauses), 1)
+
+        def order(item: tuple[int, Candidate]) -> tuple[float, float, int]:
+            at, c = item
+            value = score[c.key] * (cover[c.key] / share) ** power
+            first_key = cover[c.key] if request.coverage == "first" else 0
+            return (-first_key, -value, at)
+
+        reranked = sorted(enumerate(pooled), key=order)
+        return (
+            first,
+            dated,
+            [
+                Candidate(
+                    c.key,
+                    round(score[c.key] * (cover[c.key] / share) ** power, 6),
+                    c.day,
+                )
+                for _, c in reranked[: request.depth]
+            ],
+        )
+
+    @staticmethod
+    def _probe(filter_by: str) -> dict[str, Any]:
+        params: dict[str, Any] = {**_SEARCH, "q": "*", "query_by": "title_a", "per_page": 0}
+        if filter_by == tc.FALSE:
+            params["filter_by"] = "id:=[`-`]"
+        elif filter_by != tc.TRUE:
+            params["filter_by"] = filter_by
+        return params
+
+    def backend_count(self) -> int:
+        """The number of articles (remembered for this reader)."""
+        if self._count is None:
+            self._count = self.backend.count()
+        return self._count
 
     @staticmethod
     def _order(request: MatchRequest, rank: tc.Ranking | None, by_date: bool) -> dict[str, Any]:
@@ -578,6 +768,27 @@ class TypesenseReader:
                 break
             page += 1
         return out[:need]
+
+    def _complete(self, counting: dict[str, Any], facet: str, counts: Any) -> Counter[str]:
+        """A facet's counts: the top :attr:`TypesenseBackend.facet_values` values, or every
+        value when a tie at the cut could reach the first tenth of them (so the top values
+        by count, then name, are Whoosh's)."""
+        field = td.KEY_FIELD[facet]
+        found: Counter[str] = counts.get(field, Counter())
+        top = self.backend.facet_values
+        if len(found) < top:
+            return found
+        ranked = sorted(found.values(), reverse=True)
+        if ranked[-1] < ranked[min(FACET_SURE, top) - 1]:
+            return found
+        params = {
+            k: v
+            for k, v in counting.items()
+            if k not in ("sort_by", "page", "include_fields", "per_page")
+        }
+        params.update(per_page=0, facet_by=field, max_facet_values=FACET_VALUES)
+        (full,) = self.backend.search_many([params], "count a facet")
+        return _facet_counts(full).get(field, Counter())
 
     def _decoded(self, counts: Counter[str]) -> Counter[str]:
         values = self.backend.decode(counts)
@@ -761,7 +972,7 @@ class TypesenseReader:
                 "q": "*",
                 "query_by": "title_a",
                 "per_page": 0,
-                "filter_by": f"(t_title:=[{tc.quote(t)}] || t_body:=[{tc.quote(t)}])",
+                "filter_by": f"t_text:=[{tc.quote(t)}]",
             }
             for t in candidates
         ]
