@@ -394,3 +394,41 @@ def _plain(value: Any) -> None:
     elif isinstance(value, (list, tuple)):
         for v in value:
             _plain(v)
+
+
+# -- searchlib serve over Typesense ------------------------------------------------------------
+
+
+def test_the_http_service_runs_on_typesense(
+    typesense_location: Callable[[], str],  # noqa: F811
+    generated: list[Article],
+) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from searchlib.server import create_app
+
+    with Index(typesense_location(), create=True) as ix:
+        ix.add(generated[:60])
+        app = create_app(ix, api_key="writer-key")
+        with TestClient(app) as client:
+            found = client.get("/search", params={"q": "ceasefire", "person": "Sergey Lavrov"})
+            assert found.status_code == 200, found.text
+            data = found.json()
+            assert data["total"] == ix.search("ceasefire", person="Sergey Lavrov").total
+            assert client.get("/articles/gen-0003").json()["id"] == "gen-0003"
+            assert client.get("/articles/gen-0003/similar").status_code == 200
+            suggested = client.get("/suggest", params={"prefix": "lav"}).json()
+            assert suggested["suggestions"][0]["text"] == "Sergey Lavrov"
+            stats = client.get("/stats").json()
+            assert stats["documents"] == 60 and stats["backend"]["engine"] == "typesense"
+            where = ix.location.split("//")[1].split("/")[0]
+            assert all(host not in json.dumps(stats) for host in where.split(","))
+            new = {"id": "http-1", "title": "Quokka census", "body": "Quokkas counted."}
+            posted = client.post("/articles", json=new, headers={"X-API-Key": "writer-key"})
+            assert posted.status_code == 200, posted.text
+            assert client.get("/search", params={"q": "quokka"}).json()["total"] == 1
+            gone = client.delete("/articles/http-1", headers={"X-API-Key": "writer-key"})
+            assert gone.status_code == 200, gone.text
+            bad = client.get("/search", params={"q": '"ceasefire talks"~3'})
+            assert bad.status_code == 400 and "typesense" in bad.json()["error"]

@@ -313,8 +313,8 @@ class TypesenseBackend:
         version = None
         for i in range(self.cluster.size):
             state = self.cluster.probe(i)
-            entry: dict[str, Any] = {
-                "node": self.cluster.node_name(i),
+            entry: dict[str, Any] = {  # nodes by number (as listed in the location)
+                "node": i + 1,
                 "state": STATES.get(state, "unreachable") if state is not None else "unreachable",
             }
             if state is not None:
