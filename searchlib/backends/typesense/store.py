@@ -80,6 +80,9 @@ IMPORT_BATCH = 250
 DELETE_BATCH = 100
 #: A writer looks ids up one by one this many times, then reads every id's hash at once.
 LOOKUPS_BEFORE_EXPORT = 64
+#: Typesense's ``text_match`` (a packed 64-bit number) is divided by this for a score of a
+#: human size (a few units); only the order means anything.
+TEXT_MATCH_SCALE = float(2**56)
 #: Partial matches re-ranked by the clauses they match (see ``TypesenseReader._partial``).
 POOL = 300
 #: ... together with the best this many of each clause's own matches.
@@ -655,6 +658,17 @@ class TypesenseReader:
                     pooled.append(c)
         if not pooled:
             return first, dated, []
+        return first, dated, self._rerank(request, pooled, filters, clause_df)
+
+    def _rerank(
+        self,
+        request: MatchRequest,
+        pooled: list[Candidate],
+        filters: list[str],
+        clause_df: list[int],
+    ) -> list[Candidate]:
+        """The pool in order: the idf of the clauses each matches (which clauses: asked of
+        Typesense for the pool's ids), with the request's coverage rule."""
         chunks = [pooled[i : i + PAGE] for i in range(0, len(pooled), PAGE)]
         searches = []
         for chunk in chunks:
@@ -664,41 +678,27 @@ class TypesenseReader:
                 for f in filters
             ]
         answers = self.backend.search_many(searches, "rank partial matches")
-        members = [
-            [h for k in range(len(chunks)) for h in answers[k * len(filters) + j].get("hits") or ()]
-            for j in range(len(filters))
-        ]
         n = max(self.backend_count(), 1)
         score: dict[str, float] = dict.fromkeys((c.key for c in pooled), 0.0)
         cover: Counter[str] = Counter()
-        for hits_of_clause, df in zip(members, clause_df, strict=True):
+        for j, df in enumerate(clause_df):
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            for hit in hits_of_clause:
-                key = str(hit["document"]["id"])
-                score[key] += idf
-                cover[key] += 1
+            for k in range(len(chunks)):
+                for hit in answers[k * len(filters) + j].get("hits") or ():
+                    key = str(hit["document"]["id"])
+                    score[key] += idf
+                    cover[key] += 1
         power = request.ranking.coordination if request.coverage == "factor" else 0.0
-        share = max(len(clauses), 1)
+        share = max(len(filters), 1)
+        value = {k: score[k] * (cover[k] / share) ** power for k in score}
 
         def order(item: tuple[int, Candidate]) -> tuple[float, float, int]:
             at, c = item
-            value = score[c.key] * (cover[c.key] / share) ** power
             first_key = cover[c.key] if request.coverage == "first" else 0
-            return (-first_key, -value, at)
+            return (-first_key, -value[c.key], at)
 
-        reranked = sorted(enumerate(pooled), key=order)
-        return (
-            first,
-            dated,
-            [
-                Candidate(
-                    c.key,
-                    round(score[c.key] * (cover[c.key] / share) ** power, 6),
-                    c.day,
-                )
-                for _, c in reranked[: request.depth]
-            ],
-        )
+        reranked = sorted(enumerate(pooled), key=order)[: request.depth]
+        return [Candidate(c.key, round(value[c.key], 6), c.day) for _, c in reranked]
 
     @staticmethod
     def _probe(filter_by: str) -> dict[str, Any]:
@@ -726,7 +726,7 @@ class TypesenseReader:
     @staticmethod
     def _candidate(hit: Any, by_date: bool) -> Candidate:
         doc = hit["document"]
-        score = 1.0 if by_date else float(hit.get("text_match", 0) or 0)
+        score = 1.0 if by_date else float(hit.get("text_match", 0) or 0) / TEXT_MATCH_SCALE
         return Candidate(str(doc["id"]), score, int(doc.get("date_sort", 0) or 0))
 
     def _more(self, params: dict[str, Any], first: Any, depth: int) -> list[Any]:
