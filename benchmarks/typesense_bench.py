@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import pickle
+import shutil
 import statistics
 import sys
 import tempfile
@@ -113,9 +114,14 @@ def main() -> int:
     ap.add_argument("--size", type=int, action="append", default=None)
     ap.add_argument("--queries-per-kind", type=int, default=40)
     ap.add_argument("--out", type=Path, default=HERE / "results" / "typesense.json")
+    ap.add_argument(
+        "--workdir", type=Path, default=None, help="reuse the corpora and extracted articles here"
+    )
     args = ap.parse_args()
     sizes = args.size or [18000, 100000]
-    workdir = Path(tempfile.mkdtemp(prefix="tsbench-"))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tsbench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(workdir / "cluster", ignore_errors=True)
     queries = harness.load_queries(HERE / "queries.json", args.queries_per_kind)
     cluster = tc.Cluster.create(workdir / "cluster")
     cluster.start(timeout=90.0)
@@ -131,15 +137,19 @@ def main() -> int:
         for size in sizes:
             articles, corpus = articles_for(size, workdir)
             row: dict[str, Any] = {"size": size, "articles": len(articles), "corpus": corpus.label}
+            report["sizes"].append(row)  # filled as the run goes (partial files stay readable)
             whoosh = str(workdir / f"whoosh-{size}")
             typesense = cluster.location(f"reuters_{size}")
-            for name, location in (("whoosh", whoosh), ("typesense", typesense)):
+            shutil.rmtree(whoosh, ignore_errors=True)
+            for name, location in (("typesense", typesense), ("whoosh", whoosh)):
                 seconds = build(location, articles)
                 row[f"{name}_index_s"] = round(seconds, 1)
                 row[f"{name}_docs_per_s"] = round(len(articles) / seconds, 1)
                 print(f"{size} {name}: indexed in {seconds:.1f}s", file=sys.stderr)
-            time.sleep(2.0)  # followers apply the last writes; then memory is read
-            report["memory"][str(size)] = rss(cluster)
+                if name == "typesense":
+                    time.sleep(2.0)  # followers apply the last writes; then memory is read
+                    report["memory"][str(size)] = rss(cluster)
+                    args.out.write_text(json.dumps(report, indent=1) + "\n")
             answers = {}
             for name, location in (("whoosh", whoosh), ("typesense", typesense)):
                 row[f"{name}_mode_c"], answers[name] = mode_c(location, queries)
@@ -152,7 +162,6 @@ def main() -> int:
             row["ratio_p50_typesense_over_whoosh"] = round(
                 row["typesense_mode_c"]["median_ms"] / row["whoosh_mode_c"]["median_ms"], 2
             )
-            report["sizes"].append(row)
             args.out.write_text(json.dumps(report, indent=1) + "\n")
         mem = report["memory"]
         if len(sizes) >= 2:
