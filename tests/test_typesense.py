@@ -21,13 +21,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import SEEDS, corpus
-from typesense_cluster import (  # noqa: F401 (fixtures)
-    Cluster,
-    free_ports,
-    typesense_cluster,
-    typesense_location,
-)
 
+from benchmarks.common.typesense_cluster import Cluster, free_ports
 from searchlib import Article, Index, ingest
 from searchlib.backend import MatchRequest
 from searchlib.cli import main
@@ -116,8 +111,8 @@ def test_a_dead_cluster_is_unavailable_quickly_with_one_line(
 
 
 def test_a_bad_key_and_a_missing_collection_are_clear_errors(
-    typesense_cluster: Cluster,  # noqa: F811
-    typesense_location: Callable[[], str],  # noqa: F811
+    typesense_cluster: Cluster,
+    typesense_location: Callable[[], str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     location = typesense_location()
@@ -241,7 +236,7 @@ FAKES_QUERIES = [
 
 @pytest.fixture(scope="module")
 def fakes(
-    typesense_cluster: Cluster,  # noqa: F811
+    typesense_cluster: Cluster,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Index, Index]]:
     path = corpus("fa-kes", "fa-kes.jsonl")
@@ -261,7 +256,7 @@ def fakes(
 @pytest.fixture(scope="module")
 def fakes_default(
     fakes: tuple[Index, Index],
-    typesense_cluster: Cluster,  # noqa: F811
+    typesense_cluster: Cluster,
 ) -> Iterator[Index]:
     """The FA-KES collection opened with the default options (50 facet values, month
     histograms with days for short spans)."""
@@ -337,7 +332,7 @@ def test_fakes_filters_and_dates_are_the_same(fakes: tuple[Index, Index]) -> Non
     ],
 )
 def test_what_typesense_cannot_do_is_a_query_error(
-    typesense_location: Callable[[], str],  # noqa: F811
+    typesense_location: Callable[[], str],
     generated: list[Article],
     query: str,
     options: dict[str, Any],
@@ -354,7 +349,7 @@ def test_what_typesense_cannot_do_is_a_query_error(
 
 
 def test_no_engine_object_crosses_the_boundary(
-    typesense_location: Callable[[], str],  # noqa: F811
+    typesense_location: Callable[[], str],
     generated: list[Article],
 ) -> None:
     from searchlib.query import parse_query
@@ -402,7 +397,7 @@ def _plain(value: Any) -> None:
 
 
 def test_the_http_service_runs_on_typesense(
-    typesense_location: Callable[[], str],  # noqa: F811
+    typesense_location: Callable[[], str],
     generated: list[Article],
 ) -> None:
     pytest.importorskip("fastapi")

