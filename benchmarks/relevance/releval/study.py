@@ -62,6 +62,7 @@ def chosen_params(model: Model | None = None, match: str = "auto") -> LabParams:
         drop="question",
         coordination=m.coordination,
         complete_first=True,
+        literal_single=True,
         feedback=Feedback(
             "rm3", m.feedback_docs, m.feedback_terms, m.feedback_query_weight, max_df=0.5,
             skip_function_words=True,
