@@ -388,6 +388,7 @@ class LabIndex:
                 need = p.msm.required(words)
             literal = (
                 p.literal_single
+                and p.mode == "msm"
                 and need >= words
                 and everything != content
                 and sum(w in question_words() for w in query_words(text)) == 1

@@ -290,7 +290,13 @@ class ReferenceIndex:
             required = n
         else:
             required = 1
-        if required == n and q.all_terms != q.terms and self.function_words(text) == 1:
+        literal = (
+            match != "any"
+            and required == n
+            and q.all_terms != q.terms
+            and self.function_words(text) == 1
+        )
+        if literal:
             # a keyword query with a single function word, every word required: as typed
             literal = dict.fromkeys(q.all_terms, 1.0)
             scores, matched = self.weighted_scores(literal, m)
@@ -313,7 +319,7 @@ class ReferenceIndex:
         if not len(members) and required > 1 and relax:
             required, relaxed = 1, True
             members = np.flatnonzero(matched >= 1)
-        elif required == n and q.all_terms != q.terms and self.function_words(text) == 1:
+        elif literal:
             # the literal search above found nothing: any of the content words
             required, relaxed = 1, True
             members = np.flatnonzero(matched >= 1)

@@ -177,7 +177,7 @@ class PostingsCache:
     def retain(self, segment_ids: set[str]) -> None:
         """Forget the postings and scores of segments that no longer exist."""
         self._postings.drop(lambda k: k[0] in segment_ids)
-        self.scores.drop(lambda k: all(s in segment_ids for s, _ in k[0][0]))
+        self.scores.drop(lambda k: all(s in segment_ids for s, _ in k[0]))
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -259,8 +259,10 @@ class Statistics:
         self.n = int(top.doc_count())
         self.deleted = int(top.doc_count_all()) - self.n
         self.avg = {f: float(top.avg_field_length(f) or 0) or 1.0 for f in sf.DEFAULT_FIELDS}
-        view = tuple((s.key, int(s.searcher.reader().doc_count())) for s in self.segments)
-        self.key = (view, (model.k1, model.b_title, model.b_body, model.title_weight))
+        # score-cache keys start with the view (segments and their live documents: what the
+        # statistics depend on) and the model's parameters
+        self.view = tuple((s.key, int(s.searcher.reader().doc_count())) for s in self.segments)
+        self.key = (self.view, (model.k1, model.b_title, model.b_body, model.title_weight))
         self._norms: list[dict[str, FloatArray]] | None = None
 
     # -- per-segment pieces -----------------------------------------------------------------
@@ -275,7 +277,7 @@ class Statistics:
     def norms(self, i: int) -> dict[str, FloatArray]:
         """Segment ``i``'s length normalisation per field (``1 - b + b * L / avgL``)."""
         if self._norms is None:
-            key = (self.key, "norms")
+            key = (*self.key, "norms")
             found: list[dict[str, FloatArray]] | None = self.cache.scores.get(key)
             if found is None:
                 m = self.model
@@ -295,7 +297,7 @@ class Statistics:
     def word(self, text: str) -> list[Arrays]:
         """Per segment, the live articles with ``text`` in the title or the body, and its
         BM25F scores there."""
-        key = (self.key, "word", text)
+        key = (*self.key, "word", text)
         found: list[Arrays] | None = self.cache.scores.get(key)
         if found is not None:
             return found
@@ -335,7 +337,7 @@ class Statistics:
     def term(self, field: str, text: str) -> list[Arrays]:
         """Per segment, the live articles with ``text`` in ``field`` and its scores there:
         BM25F over that field alone for the title and the body, the idf elsewhere."""
-        key = (self.key, "term", field, text)
+        key = (*self.key, "term", field, text)
         found: list[Arrays] | None = self.cache.scores.get(key)
         if found is not None:
             return found
@@ -363,15 +365,21 @@ class Statistics:
 
     def rare(self, text: str) -> bool:
         """True when fewer than half the live articles have ``text`` (title or body): its raw
-        idf is positive. Decided from the term dictionary when it can be."""
-        top = self.top
-        title = int(top.doc_frequency(sf.TITLE, text))
-        body = int(top.doc_frequency(sf.BODY, text))
-        if 2 * (title + body) < self.n:  # the dictionary counts deleted articles too
-            return True
-        if 2 * (max(title, body) - self.deleted) >= self.n:
-            return False
-        return 2 * self.word_df(text) < self.n
+        idf is positive. Decided from the term dictionary when it can be; remembered."""
+        key = (self.view, None, "rare", text)
+        found: bool | None = self.cache.scores.get(key)
+        if found is None:
+            top = self.top
+            title = int(top.doc_frequency(sf.TITLE, text))
+            body = int(top.doc_frequency(sf.BODY, text))
+            if 2 * (title + body) < self.n:  # the dictionary counts deleted articles too
+                found = True
+            elif 2 * (max(title, body) - self.deleted) >= self.n:
+                found = False
+            else:
+                found = 2 * self.word_df(text) < self.n
+            self.cache.scores.put(key, found, 64 + len(text))
+        return found
 
 
 class SegmentScorer:
