@@ -58,6 +58,9 @@ NO_DAY = 0
 #: How many of the best matches proximity re-scores.
 PROXIMITY_DEPTH = 200
 
+#: Up to this many matches, :func:`top` sorts them all (cheaper than selecting first).
+_SORT_ALL = 2048
+
 #: The smallest idf: a term in half the articles or more still separates the articles that
 #: have nothing else, but adds almost nothing (as SQLite FTS5's ``bm25()`` does).
 IDF_FLOOR = 1e-6
@@ -224,6 +227,8 @@ def top(
     true first, then score, then document number), without sorting them all."""
     if depth <= 0 or not len(scores):
         return np.zeros(0, dtype=np.intp)
+    if len(scores) <= _SORT_ALL:
+        return order(scores, docnums, first=first)[:depth]
     everything = np.arange(len(scores))
     if first is None:
         return _best(scores, docnums, everything, depth)

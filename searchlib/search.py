@@ -150,21 +150,20 @@ def without_function_words(parsed: ParsedQuery) -> ParsedQuery:
     tree = parsed.tree
     if not isinstance(tree, And):
         return parsed
+    candidates = [
+        c
+        for c in tree.children
+        if isinstance(c, Term) and c.text.lower() in QUESTION_WORDS and _plain_word(parsed, c)
+    ]
+    if not candidates:
+        return parsed
     content_terms = {
         term
         for word in tx.tokens(parsed.text)
         if word.lower() not in QUESTION_WORDS and (term := tx.analyse(word)) is not None
     }
-
-    def droppable(clause: Node) -> bool:
-        return (
-            _plain_word(parsed, clause)
-            and isinstance(clause, Term)
-            and clause.text.lower() in QUESTION_WORDS
-            and not all(t in content_terms for t in clause.terms)
-        )
-
-    kept = [c for c in tree.children if not droppable(c)]
+    dropped = [c for c in candidates if not all(t in content_terms for t in c.terms)]
+    kept = [c for c in tree.children if not any(c is d for d in dropped)]
     if len(kept) == len(tree.children) or not any(not isinstance(c, Not) for c in kept):
         return parsed
     new_tree = kept[0] if len(kept) == 1 else And(tuple(kept), tree.boost)

@@ -256,13 +256,19 @@ class Statistics:
         self.segments = list(segments)
         self.cache = cache
         self.model = model
-        self.n = int(top.doc_count())
-        self.deleted = int(top.doc_count_all()) - self.n
-        self.avg = {f: float(top.avg_field_length(f) or 0) or 1.0 for f in sf.DEFAULT_FIELDS}
         # score-cache keys start with the view (segments and their live documents: what the
         # statistics depend on) and the model's parameters
         self.view = tuple((s.key, int(s.searcher.reader().doc_count())) for s in self.segments)
         self.key = (self.view, (model.k1, model.b_title, model.b_body, model.title_weight))
+        figures: tuple[int, int, dict[str, float]] | None = cache.scores.get(
+            (self.view, None, "figures")
+        )
+        if figures is None:
+            n = int(top.doc_count())
+            avg = {f: float(top.avg_field_length(f) or 0) or 1.0 for f in sf.DEFAULT_FIELDS}
+            figures = (n, int(top.doc_count_all()) - n, avg)
+            cache.scores.put((self.view, None, "figures"), figures, 256)
+        self.n, self.deleted, self.avg = figures
         self._norms: list[dict[str, FloatArray]] | None = None
 
     # -- per-segment pieces -----------------------------------------------------------------
