@@ -24,14 +24,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 from .model import Article, FacetName, Suggestion, SuggestionKind
-from .query import MultiTerm, Node
 from .ranking import Ranking
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from .query import MultiTerm, Node
 
 Coverage = Literal["none", "factor", "first", "all-first"]
 """How partial matches are ranked: not at all (``none``); by score times the share of
@@ -57,7 +59,7 @@ class MatchRequest:
     result partial.
     """
 
-    tree: Node
+    tree: Node  # a query tree (searchlib.query)
     include: tuple[tuple[FacetName, str], ...] = ()
     exclude: tuple[tuple[FacetName, str], ...] = ()
     date_from: dt.date | None = None
@@ -123,7 +125,7 @@ class Damage:
     problem: str
 
 
-Signatures = npt.NDArray[np.uint32]
+Signatures: TypeAlias = "npt.NDArray[np.uint32]"
 """Near-duplicate signatures, one row per article (see :mod:`searchlib.dedup`)."""
 
 

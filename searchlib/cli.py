@@ -70,6 +70,12 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except click.exceptions.ClickException:
+            raise
+        except Exception as exc:  # a bug: still one line, with what to report
+            name = type(exc).__name__
+            detail = " ".join(str(exc).split())[:200]
+            _fail(f"unexpected {name}: {detail} (a bug in searchlib: please report it)")
 
     return wrapper  # type: ignore[return-value]
 
@@ -149,7 +155,7 @@ def open_index(index_dir: str | None, *, build_demo: bool = True) -> Iterator[An
         return
     path = user_data_dir() / "index"
     if not Index.exists(path) and build_demo:
-        from .ingest import ingest
+        from .bulk import ingest
 
         seeds = bundled_seeds()
         click.echo(
@@ -209,34 +215,62 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-class Progress:
-    """The progress line of ``searchlib index`` on a terminal: articles, bytes, phase, ETA."""
+class IndexingOutput:
+    """What ``searchlib index`` tells on stderr as it goes: problems as they happen, commits
+    (``--verbose``), and on a terminal a progress line (articles, bytes, phase, time left)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, bar: bool, verbose: bool) -> None:
+        self.bar = bar
+        self.verbose = verbose
         self.started = time.perf_counter()
         self.shown = False
         self.last = 0.0
+        self.committed = 0
 
-    def __call__(self, p: Any) -> None:
+    def problem(self, event: ReadError | ReadWarning) -> None:
+        """A failure or warning, on its own line."""
+        self.clear()
+        kind = "failed" if isinstance(event, ReadError) else "warning"
+        click.echo(f"{kind}: {event}", err=True)
+
+    def progress(self, p: Any) -> None:
+        """An ingest progress report."""
+        if self.verbose and p.committed > self.committed:
+            self.committed = p.committed
+            self.clear()
+            click.echo(f"committed {p.committed} articles", err=True)
         now = time.perf_counter()
-        if p.phase == "reading" and now - self.last < 0.2:
+        if not self.bar or (p.phase == "reading" and now - self.last < 0.2):
             return
         self.last = now
         parts = [f"{p.articles:,} articles"]
         if p.committed:
             parts.append(f"{p.committed:,} committed")
         if p.bytes_total:
-            share = min(1.0, p.bytes_done / p.bytes_total) if p.files_total > 1 else None
-            if share is not None:
-                parts.append(f"{share:.0%} of {p.files_total:,} files")
-                elapsed = now - self.started
-                if share >= 0.05 and elapsed >= 3:
-                    parts.append(f"about {elapsed / share - elapsed:.0f}s left")
+            share = min(1.0, p.bytes_done / p.bytes_total)
+            parts.append(f"{share:.0%} of {p.bytes_total / 1_048_576:,.1f} MB")
+            elapsed = now - self.started
+            if share >= 0.05 and elapsed >= 3:
+                parts.append(f"about {elapsed / share - elapsed:.0f}s left")
         if p.phase != "reading":
             parts.append(f"{p.phase}…")
-        line = "Indexing: " + " · ".join(parts)
-        click.echo("\r\x1b[2K" + line, err=True, nl=False)
+        click.echo("\r\x1b[2K" + "Indexing: " + " · ".join(parts), err=True, nl=False)
         self.shown = True
+
+    def interrupted(self, stop: Any) -> None:
+        """What Ctrl-C left: the articles committed, and those that were not."""
+        self.clear()
+        kept = stop.report.indexed + stop.report.updated
+        lost = (
+            f"; the {stop.pending:,} articles read since the last commit were not"
+            if stop.pending
+            else ""
+        )
+        click.echo(
+            f"Interrupted: {kept:,} articles written by this run are committed and kept{lost}. "
+            "Run the same command again to finish (unchanged articles are skipped).",
+            err=True,
+        )
 
     def clear(self) -> None:
         """Remove the progress line."""
@@ -361,8 +395,8 @@ def index_cmd(
     Re-indexing the same input updates changed articles and skips unchanged ones. Exits with
     status 3 if some inputs failed (they are listed), 1 if nothing could be done.
     """
+    from .bulk import IngestInterrupted, ingest
     from .index import Index
-    from .ingest import IngestInterrupted, ingest
 
     options = _read_options(
         input_format=input_format,
@@ -376,24 +410,8 @@ def index_cmd(
         tag_from_folder=tag_from_folder,
     )
     target = index_dir or _env_index() or str(user_data_dir() / "index")
-    bar = Progress() if sys.stderr.isatty() and not as_json else None
-    committed = [0]
-
-    def problem(event: ReadError | ReadWarning) -> None:
-        if bar is not None:
-            bar.clear()
-        kind = "failed" if isinstance(event, ReadError) else "warning"
-        click.echo(f"{kind}: {event}", err=True)
-
-    def progress(p: Any) -> None:
-        if verbose and p.committed > committed[0]:
-            committed[0] = p.committed
-            if bar is not None:
-                bar.clear()
-            click.echo(f"committed {p.committed} articles", err=True)
-        if bar is not None:
-            bar(p)
-
+    _check_readable(paths, options)
+    out = IndexingOutput(bar=sys.stderr.isatty() and not as_json, verbose=verbose)
     try:
         with Index(target, create=True, lock_timeout=lock_timeout) as ix:
             report = ingest(
@@ -405,29 +423,28 @@ def index_cmd(
                 batch_size=batch_size,
                 merge=merge,
                 copies="keep" if keep_copies else "skip",
-                progress=progress,
-                on_problem=None if as_json else problem,
+                progress=out.progress,
+                on_problem=None if as_json else out.problem,
             )
     except IngestInterrupted as stop:
-        if bar is not None:
-            bar.clear()
-        done = stop.report
-        kept = done.indexed + done.updated
-        lost = (
-            f"; the {stop.pending:,} articles read since the last commit were not"
-            if stop.pending
-            else ""
-        )
-        click.echo(
-            f"Interrupted: {kept:,} articles written by this run are committed and kept{lost}. "
-            "Run the same command again to finish (unchanged articles are skipped).",
-            err=True,
-        )
+        out.interrupted(stop)
         sys.exit(EXIT_INTERRUPTED)
     finally:
-        if bar is not None:
-            bar.clear()
+        out.clear()
     _index_summary(report, as_json=as_json)
+
+
+def _check_readable(paths: tuple[Path, ...], options: ReadOptions) -> None:
+    """Refuse, in one line and before any index is made, inputs with nothing to read."""
+    from .readers import Source, discover
+
+    problems: list[str] = []
+    for found in discover(list(paths), options):
+        if isinstance(found, Source):
+            return
+        if isinstance(found, ReadError):
+            problems.append(str(found))
+    _fail("; ".join(problems) if problems else "nothing to index")
 
 
 def _read_options(**wanted: Any) -> ReadOptions:
@@ -658,6 +675,7 @@ def suggest_cmd(
 @main.command(
     "serve",
     epilog="\b\nExamples:\n  searchlib serve --index news-index\n"
+    "  searchlib serve --workers 4\n"
     "  SEARCHLIB_API_KEY=secret searchlib serve --host 0.0.0.0 --port 8080",
 )
 @index_option
@@ -671,8 +689,16 @@ def suggest_cmd(
     default=None,
     help="Enable POST/DELETE /articles for requests with this key (or $SEARCHLIB_API_KEY).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes, each with its own reader of the index (default: one per core).",
+)
 @handle_errors
-def serve_cmd(index_dir: str | None, host: str, port: int, api_key: str | None) -> None:
+def serve_cmd(
+    index_dir: str | None, host: str, port: int, api_key: str | None, workers: int | None
+) -> None:
     """Serve the HTTP JSON API and the search page (needs the server extra)."""
     from .server import serve
 
@@ -683,6 +709,7 @@ def serve_cmd(index_dir: str | None, host: str, port: int, api_key: str | None) 
         host=host,
         port=port,
         api_key=api_key or None,
+        workers=workers,
         announce=lambda url: click.echo(f"searchlib: serving {location} on {url}", err=True),
     )
 

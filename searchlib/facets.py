@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -26,7 +27,7 @@ HINT_CUTOFF = 0.6
 
 def top_values(counts: Counter[str], limit: int) -> tuple[FacetValue, ...]:
     """The ``limit`` values with most articles (ties in alphabetical order)."""
-    ranked = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))[:limit]
+    ranked = heapq.nsmallest(limit, counts.items(), key=lambda vn: (-vn[1], vn[0]))
     return tuple(FacetValue(value, n) for value, n in ranked)
 
 
@@ -87,39 +88,70 @@ def histogram(days: Counter[int], interval: Interval) -> tuple[DateBucket, ...]:
     return tuple(out)
 
 
+class ValueIndex:
+    """A facet's values, folded and indexed by word and by first letter and length, so that the
+    nearest values of a filter that matches nothing are found without comparing every value.
+
+    Made from a backend's :meth:`~searchlib.backend.Reader.facet_values`; keep one per facet
+    and index generation.
+    """
+
+    def __init__(self, values: Counter[str]) -> None:
+        self.values = list(values.items())
+        self.folded = [tx.fold(" ".join(v.split())) for v, _ in self.values]
+        self.by_word: dict[str, list[int]] = {}
+        self.by_shape: dict[tuple[str, int], list[int]] = {}
+        for i, folded in enumerate(self.folded):
+            for word in set(folded.split()):
+                if len(word) > 2:
+                    self.by_word.setdefault(word, []).append(i)
+            self.by_shape.setdefault((folded[:1], len(folded)), []).append(i)
+
+    def candidates(self, wanted: str) -> set[int]:
+        """Values sharing a word with ``wanted``, or of about its length and first letter."""
+        found: set[int] = set()
+        for word in wanted.split():
+            found.update(self.by_word.get(word, ()))
+        slack = max(2, len(wanted) // 3)
+        for size in range(len(wanted) - slack, len(wanted) + slack + 1):
+            found.update(self.by_shape.get((wanted[:1], size), ()))
+        return found
+
+    def nearest(self, facet: FacetName, value: str, *, limit: int = HINTS) -> FilterHint:
+        """The values most like ``value`` (spelling, accents, word order aside), best first,
+        then most articles. A value sharing a word with ``value`` is offered even when the
+        rest differs ("Lavrov" → "Sergei Lavrov")."""
+        wanted = tx.fold(" ".join(value.split()))
+        wanted_words = {w for w in wanted.split() if len(w) > 2}
+        matcher = difflib.SequenceMatcher(b=wanted, autojunk=False)
+        scored: list[tuple[float, int, str]] = []
+        for i in self.candidates(wanted):
+            folded = self.folded[i]
+            matcher.set_seq1(folded)
+            ratio = matcher.ratio()
+            if wanted_words & set(folded.split()):
+                ratio = max(ratio, HINT_CUTOFF)
+            if ratio >= HINT_CUTOFF:
+                candidate, n = self.values[i]
+                scored.append((ratio, n, candidate))
+        scored.sort(key=lambda r: (-r[0], -r[1], r[2]))
+        return FilterHint(
+            facet=facet,
+            value=value,
+            suggestions=tuple(FacetValue(c, n) for _, n, c in scored[:limit]),
+        )
+
+
 def nearest_values(
     facet: FacetName, value: str, values: Counter[str], *, limit: int = HINTS
 ) -> FilterHint:
-    """The values of a facet most like ``value`` (spelling, accents, word order aside).
-
-    Names are compared folded (lower case, no accents); a value sharing a word with ``value``
-    is a candidate even when the rest differs ("Lavrov" → "Sergei Lavrov"). Best first, then
-    most articles.
-    """
-    wanted = tx.fold(" ".join(value.split()))
-    wanted_words = set(wanted.split())
-    scored: list[tuple[float, int, str]] = []
-    matcher = difflib.SequenceMatcher(b=wanted, autojunk=False)
-    for candidate, n in values.items():
-        folded = tx.fold(candidate)
-        matcher.set_seq1(folded)
-        if matcher.real_quick_ratio() < HINT_CUTOFF and not wanted_words & set(folded.split()):
-            continue
-        ratio = matcher.ratio()
-        if wanted_words & {w for w in folded.split() if len(w) > 2}:
-            ratio = max(ratio, HINT_CUTOFF)
-        if ratio >= HINT_CUTOFF:
-            scored.append((ratio, n, candidate))
-    scored.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    return FilterHint(
-        facet=facet,
-        value=value,
-        suggestions=tuple(FacetValue(c, n) for _, n, c in scored[:limit]),
-    )
+    """The values of a facet most like ``value`` (see :meth:`ValueIndex.nearest`)."""
+    return ValueIndex(values).nearest(facet, value, limit=limit)
 
 
 __all__ = [
     "HINTS",
+    "ValueIndex",
     "assemble",
     "bucket_bounds",
     "bucket_key",

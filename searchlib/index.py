@@ -19,18 +19,16 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import search as searching
-from .backend import Backend
 from .backends import open_backend
-from .entities import Extractor
 from .errors import DocumentNotFound, IndexUnavailable, QueryError
-from .highlight import Highlighter, whole
 from .model import (
     SUGGESTION_KINDS,
     Article,
     EntityKind,
+    FacetName,
+    FilterHint,
     Highlighted,
     Hit,
     IndexReport,
@@ -39,10 +37,17 @@ from .model import (
     Suggestion,
     SuggestionKind,
 )
-from .pipeline import ArticleWriter, Copies
 from .ranking import Ranking
 from .request import DEFAULT_TIMEOUT, SearchRequest
-from .suggestions import check_prefix, rank_suggestions
+
+if TYPE_CHECKING:
+    from .backend import Backend
+    from .entities import Extractor
+    from .facets import ValueIndex
+    from .pipeline import ArticleWriter, Copies
+
+# Searching, writing and extraction are imported when first used: a command that only reads
+# figures (``searchlib stats``) or one article does not pay for them.
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 
@@ -84,6 +89,7 @@ class Index:
         )
         self.location = self._backend.location
         self._closed = False
+        self._value_indexes: dict[str, tuple[int | None, ValueIndex]] = {}
 
     @classmethod
     def using(
@@ -104,6 +110,7 @@ class Index:
         ix._backend = backend
         ix.location = backend.location
         ix._closed = False
+        ix._value_indexes = {}
         return ix
 
     @classmethod
@@ -170,8 +177,26 @@ class Index:
             request = query.replace(**options) if options else query
         else:
             request = SearchRequest(query=query, **options)
-        results: SearchResults = self._read(lambda r: searching.run(r, request, self.ranking))
+        from . import search as searching
+
+        results: SearchResults = self._read(
+            lambda r: searching.run(r, request, self.ranking, hints=self._hint)
+        )
         return results
+
+    def _hint(self, reader: Any, facet: FacetName, value: str) -> FilterHint:
+        """The nearest values of a filter value that matches nothing, from an index of the
+        facet's values kept per generation."""
+        from .facets import ValueIndex
+
+        generation = self._backend.generation()
+        with self._extractor_lock:
+            cached = self._value_indexes.get(facet)
+        if cached is None or generation is None or cached[0] != generation:
+            cached = (generation, ValueIndex(reader.facet_values(facet)))
+            with self._extractor_lock:
+                self._value_indexes[facet] = cached
+        return cached[1].nearest(facet, value)
 
     def _read(self, fn: Any) -> Any:
         retrying = getattr(self._backend, "retrying", None)
@@ -190,6 +215,8 @@ class Index:
         """
         self._check_open()
         SearchRequest(limit=limit, timeout=timeout)  # validates both
+        from . import search as searching
+        from .highlight import Highlighter
 
         def read(r: Any) -> tuple[Hit, ...]:
             ranked = r.similar(article_id, limit=limit, deadline=time.perf_counter() + timeout)
@@ -224,6 +251,8 @@ class Index:
         or kind.
         """
         self._check_open()
+        from .suggestions import check_prefix, rank_suggestions
+
         folded = check_prefix(prefix, limit)
         wanted = frozenset(kinds) if kinds is not None else None
         if wanted is not None and not wanted <= set(SUGGESTION_KINDS):
@@ -237,6 +266,8 @@ class Index:
         as written (wildcards expanded as a search would). Raises :class:`DocumentNotFound` or
         :class:`QueryError`."""
         self._check_open()
+        from . import search as searching
+        from .highlight import Highlighter, whole
 
         def read(r: Any) -> Highlighted:
             article = r.get(article_id)
@@ -326,6 +357,8 @@ class Index:
         (Whoosh: ``procs``, the number of indexing processes).
         """
         self._check_open()
+        from .pipeline import ArticleWriter
+
         wait = self.lock_timeout if timeout is None else timeout
         return ArticleWriter(
             self._backend.writer(timeout=wait, **backend_options),

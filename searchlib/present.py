@@ -372,14 +372,15 @@ def stats_text(stats: IndexStats) -> str:
 
 
 def report_text(report: IndexReport, *, max_problems: int = 50) -> str:
-    """The summary of an indexing run, with its failures and warnings."""
+    """The summary of an indexing run, with up to ``max_problems`` of its failures and
+    warnings (0: none; they were shown as they happened)."""
     lines = []
     problems: list[str] = [f"failed: {e}" for e in report.errors] + [
         f"warning: {w}" for w in report.warnings
     ]
     lines += problems[:max_problems]
-    if len(problems) > max_problems:
-        lines.append(f"… and {len(problems) - max_problems} more (use --format json for all)")
+    if max_problems and len(problems) > max_problems:
+        lines.append(f"… and {len(problems) - max_problems} more (use --json for all)")
     if report.copies:
         examples = ", ".join(f"{new} (as {old})" for new, old in report.copy_examples[:3])
         lines.append(

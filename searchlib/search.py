@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from . import collapse as copies
@@ -43,7 +43,7 @@ from . import facets as fc
 from . import highlight
 from . import text as tx
 from .backend import Candidate, Coverage, MatchRequest, MatchSet, Reader
-from .model import Article, Hit, SearchResults
+from .model import Article, FacetName, FilterHint, Hit, SearchResults
 from .query import (
     And,
     Every,
@@ -204,8 +204,20 @@ def first_attempt(
     return base, question, relaxed(tree) is not None or question.tree != tree
 
 
-def run(reader: Reader, request: SearchRequest, ranking: Ranking) -> SearchResults:
-    """Run one search on one consistent view of an index."""
+Hints = Callable[[Reader, FacetName, str], FilterHint]
+"""Finds the nearest values of a filter value that matches nothing."""
+
+
+def nearest(reader: Reader, facet: FacetName, value: str) -> FilterHint:
+    """The nearest values of ``value`` among the facet's values (no cache)."""
+    return fc.nearest_values(facet, value, reader.facet_values(facet))
+
+
+def run(
+    reader: Reader, request: SearchRequest, ranking: Ranking, *, hints: Hints = nearest
+) -> SearchResults:
+    """Run one search on one consistent view of an index. ``hints`` finds the nearest values
+    of a filter value that matches nothing (an index caches what it needs per generation)."""
     started = time.perf_counter()
     parsed, tree, first, last = prepare(reader, request.query)
     base = match_request(request, tree, first, last, ranking, match_all=parsed.match_all)
@@ -246,10 +258,7 @@ def run(reader: Reader, request: SearchRequest, ranking: Ranking) -> SearchResul
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         partial=found.partial,
         collapsed=request.collapse,
-        unmatched_filters=tuple(
-            fc.nearest_values(facet, value, reader.facet_values(facet))
-            for facet, value in found.unknown
-        ),
+        unmatched_filters=tuple(hints(reader, facet, value) for facet, value in found.unknown),
     )
 
 

@@ -17,6 +17,7 @@ from searchlib import (
     IndexLocked,
     IndexNotFound,
     InputError,
+    UsageError,
     content_hash,
 )
 
@@ -35,17 +36,18 @@ def test_missing_index_is_index_not_found(tmp_path: Path) -> None:
 
 def test_directory_with_other_files_is_not_an_index(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(IndexCorrupt, match="not a searchlib index"):
+    with pytest.raises(IndexNotFound, match="not a searchlib index"):
         Index(tmp_path)
-    with pytest.raises(IndexCorrupt, match="not empty"):
+    with pytest.raises(UsageError, match="not empty"):
         Index(tmp_path, create=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # nothing left behind
     assert (tmp_path / "notes.txt").read_text() == "hello"
 
 
 def test_file_instead_of_directory(tmp_path: Path) -> None:
     f = tmp_path / "file"
     f.write_text("x")
-    with pytest.raises(IndexCorrupt, match="is a file"):
+    with pytest.raises(IndexNotFound, match="is a file"):
         Index(f, create=True)
 
 

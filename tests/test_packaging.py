@@ -76,3 +76,18 @@ def test_public_api_has_docstrings() -> None:
         obj = getattr(searchlib, name)
         if callable(obj) or isinstance(obj, type):
             assert getattr(obj, "__doc__", None), f"searchlib.{name} has no docstring"
+
+
+def test_the_library_raises_only_specific_errors_with_fields() -> None:
+    """The base class is never raised; errors about an index carry its location as a field."""
+    for path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                name = getattr(node.exc.func, "id", getattr(node.exc.func, "attr", ""))
+                assert name != "SearchlibError", f"{path}:{node.lineno} raises the base class"
+    from searchlib import IndexLocked
+
+    error = IndexLocked("{index} is locked", index="/srv/news")
+    assert str(error) == "index at /srv/news is locked"
+    assert error.redacted() == "the index is locked" and error.fields == {"index": "/srv/news"}

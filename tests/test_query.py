@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -230,3 +231,79 @@ def small_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
 def test_query_language_end_to_end(small_index: Index, text: str, ids: set[str]) -> None:
     results = small_index.search(text, relax=False)
     assert {h.id for h in results.hits} == ids
+
+
+# -- wildcards, prefixes and fuzzy terms match the words as written, then their stems ---------
+
+
+@pytest.fixture(scope="module")
+def talks(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("talks") / "ix"
+    with Index(path, create=True) as ix:
+        ix.add(
+            [
+                Article(id="n1", title="Negotiations resume", body="The negotiations resumed."),
+                Article(id="n2", title="Deal", body="They negotiated a deal in Geneva."),
+                Article(id="n3", title="Envoy", body="The negotiator spoke."),
+                Article(id="n4", title="Plan", body="Both sides will negotiate."),
+                Article(id="g1", title="Geneva", body="Talks in Geneva."),
+                Article(id="o1", title="Other", body="Nothing to do with it."),
+            ]
+        )
+        yield ix
+
+
+def test_a_prefix_finds_every_inflection(talks: Index) -> None:
+    """``negotiat*`` expanded against the stems matched only ``negotiat`` itself; it is expanded
+    against the words as written now, then matched in their analysed forms."""
+    assert {h.id for h in talks.search("negotiat*").hits} == {"n1", "n2", "n3", "n4"}
+    both = talks.search("negotiat* Geneva")
+    assert not both.relaxed and [h.id for h in both.hits] == ["n2"]
+    assert {h.id for h in talks.search("de?l").hits} == {"n2"}
+    assert {h.id for h in talks.search("Genava~").hits} == {"n2", "g1"}
+    highlighted = talks.search("negotiat*", fragments=1).hits
+    assert {s for h in highlighted for f in h.fragments for s in f.matches} == {
+        "negotiations",
+        "negotiated",
+        "negotiator",
+        "negotiate",
+    }
+
+
+def test_a_lone_star_is_every_article_exactly(talks: Index) -> None:
+    for text in ("*", "+ *", ""):
+        found = talks.search(text, limit=100)
+        assert found.total == talks.count() == 6 and not found.partial, text
+        assert not found.relaxed
+
+
+def test_bbc_prefix_finds_as_many_as_the_inflections_ored(tmp_path: Path) -> None:
+    from conftest import corpus
+
+    from searchlib import ingest
+
+    root = corpus("bbc", "raw", "bbc")
+    with Index(tmp_path / "ix", create=True) as ix:
+        ingest(ix, [root / "politics", root / "business"])
+        forms = (
+            "negotiation OR negotiations OR negotiate OR negotiated OR negotiating "
+            "OR negotiator OR negotiators"
+        )
+        ored = ix.search(forms, limit=1).total
+        prefixed = ix.search("negotiat*", limit=1).total
+        assert ored > 20 and prefixed >= ored
+
+
+def test_fakes_prefix_and_a_second_word(tmp_path: Path) -> None:
+    from conftest import FAKES_OPTIONS, corpus
+
+    from searchlib import ingest
+
+    with Index(tmp_path / "ix", create=True) as ix:
+        ingest(ix, [corpus("fa-kes", "FA-KES-Dataset.csv")], options=FAKES_OPTIONS)
+        assert ix.search("negotiat*").total >= ix.search("negotiations").total > 10
+        both = ix.search("negotiat* Geneva")
+        assert not both.relaxed and both.total > 0
+        top = both.hits[0]
+        text = (top.title + " " + " ".join(f.text for f in top.fragments)).lower()
+        assert "negotiat" in text and "geneva" in text

@@ -44,3 +44,10 @@ def test_spell_text_matches_the_plain_analyzer() -> None:
 def test_facet_analyzer_keeps_exact_values() -> None:
     joined = sf.VALUE_SEPARATOR.join(["Sergey Lavrov", "Staffan de Mistura"])
     assert [t.text for t in sf.facet_analyzer()(joined)] == ["Sergey Lavrov", "Staffan de Mistura"]
+
+
+def test_the_signature_column_matches_dedup() -> None:
+    from searchlib import dedup
+
+    assert sf.SIGNATURE_BYTES == 4 * dedup.NUM_PERM
+    assert dedup.to_bytes(dedup.signature("", "")) == sf.EMPTY_SIGNATURE

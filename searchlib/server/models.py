@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from ..model import DateBucket, Entity, FacetValue, FilterHint, Hit, Suggestion
+from ..model import DateBucket, Entity, FacetValue, FilterHint, Highlighted, Hit, Suggestion
 from ..request import (
     DEFAULT_TIMEOUT,
     MAX_FILTER_VALUES,
@@ -67,7 +67,9 @@ class SearchResponse:
 
 @dataclass
 class ArticleResponse:
-    """One article (``GET /articles/{id}``), with its most related articles in ``similar``."""
+    """One article (``GET /articles/{id}``), with its most related articles in ``similar``
+    and, when the request gave a query ``q``, its whole title and body with the matches marked
+    in ``highlighted`` (``title.html`` and ``body.html`` are escaped HTML with ``<mark>``)."""
 
     id: str
     title: str
@@ -80,6 +82,7 @@ class ArticleResponse:
     entities: list[Entity]
     origin: str | None
     similar: list[Hit]
+    highlighted: Highlighted | None = None
 
 
 @dataclass

@@ -26,6 +26,7 @@ from ..dates import parse_date
 from ..errors import DocumentNotFound, IndexCorrupt, InputError, SearchlibError
 from ..index import Index
 from ..model import SUGGESTION_KINDS, Article, IndexReport, to_data
+from .cache import Gate, GenerationCache
 from .errors import describe_validation_errors, error_response, public_message
 from .models import (
     ArticleIn,
@@ -51,6 +52,7 @@ WRITES_DISABLED = (
 WEB_FILES = {
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    "docs.js": "text/javascript; charset=utf-8",
 }
 
 PAGE_CSP = (
@@ -69,7 +71,11 @@ def _err(description: str) -> dict[str, Any]:
     return {"model": ErrorResponse, "description": description}
 
 
-BAD: Responses = {400: _err("The query or an option was refused."), 422: _err("A bad parameter.")}
+BAD: Responses = {
+    400: _err("The query or an option was refused."),
+    414: _err("The query string is over 32 KB."),
+    422: _err("A bad parameter."),
+}
 UNAVAILABLE: Responses = {503: _err("The index cannot be read (or is locked: see Retry-After).")}
 INTERNAL: Responses = {500: _err("An unexpected error (logged by the server).")}
 COMMON: Responses = {**BAD, **UNAVAILABLE, **INTERNAL}
@@ -130,9 +136,23 @@ article_id_param = PathParam(
     summary="Search the archive",
     tags=["search"],
 )
-def search(ix: IndexDep, params: Annotated[SearchParams, Query()]) -> Response:  # type: ignore[valid-type]
+def search(
+    request: Request,
+    ix: IndexDep,
+    params: Annotated[SearchParams, Query()],  # type: ignore[valid-type]
+) -> Response:
     """Ranked, highlighted hits with facet counts and a date histogram over all matches."""
-    return JSONResponse(to_data(ix.search(to_request(params))))
+    wanted = to_request(params)
+    if wanted.person or wanted.org or wanted.location or wanted.misc or wanted.tag:
+        names_ready(request, ix)  # a value that matches nothing is answered with the nearest
+
+    def answer() -> tuple[bytes, bool]:
+        results = ix.search(wanted)
+        return json_bytes(to_data(results)), not results.partial
+
+    if wanted.query.strip() in ("", "*"):  # browsing: the same answer until the index changes
+        return json_response(cached(request, ix, ("search", wanted), answer))
+    return json_response(answer()[0])
 
 
 # Declared before /articles/{id}: an id may hold slashes, so the longer route comes first.
@@ -144,13 +164,18 @@ def search(ix: IndexDep, params: Annotated[SearchParams, Query()]) -> Response: 
     tags=["articles"],
 )
 def similar(
+    request: Request,
     ix: IndexDep,
     article_id: Annotated[str, article_id_param],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Response:
     """The most related articles: shared key words and shared people, organisations, places."""
-    hits = ix.similar(article_id, limit=limit)
-    return JSONResponse({"id": article_id, "hits": to_data(hits)})
+
+    def answer() -> tuple[bytes, bool]:
+        hits = ix.similar(article_id, limit=limit)
+        return json_bytes({"id": article_id, "hits": to_data(hits)}), True
+
+    return json_response(cached(request, ix, ("similar", article_id, limit), answer))
 
 
 @router.get(
@@ -166,11 +191,20 @@ def get_article(
     similar: Annotated[
         int, Query(ge=0, le=100, description="Also list this many related articles.")
     ] = 0,
+    q: Annotated[
+        str,
+        Query(
+            max_length=4096,
+            description="A query to mark in the whole title and body (in `highlighted`).",
+        ),
+    ] = "",
 ) -> Response:
-    """One article in full, with its entities (and its most related articles)."""
+    """One article in full, with its entities (and its most related articles); with ``q``,
+    also its title and body with the query's matches marked, the words as written."""
     data = to_data(ix.get(article_id))
     data["similar"] = to_data(ix.similar(article_id, limit=similar)) if similar else []
-    return JSONResponse(data)
+    data["highlighted"] = to_data(ix.highlight(article_id, q)) if q.strip() else None
+    return json_response(json_bytes(data))
 
 
 @router.get(
@@ -181,6 +215,7 @@ def get_article(
     tags=["search"],
 )
 def suggest(
+    request: Request,
     ix: IndexDep,
     prefix: Annotated[str, Query(description="What the user typed so far.")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -190,8 +225,14 @@ def suggest(
     ] = None,
 ) -> Response:
     """Entity names, tags, sources and indexed words starting with ``prefix``."""
-    found = ix.suggest(prefix, limit=limit, kinds=kind or None)
-    return JSONResponse({"prefix": prefix, "suggestions": to_data(found)})
+    kinds = tuple(sorted(set(kind))) if kind else None
+
+    def answer() -> tuple[bytes, bool]:
+        found = ix.suggest(prefix, limit=limit, kinds=kinds)
+        return json_bytes({"prefix": prefix, "suggestions": to_data(found)}), True
+
+    generation = names_ready(request, ix)
+    return json_response(cached(request, ix, ("suggest", prefix, limit, kinds), answer, generation))
 
 
 @router.get(
@@ -240,6 +281,44 @@ def health(request: Request, ix: IndexDep) -> Response:
             status_code=503,
         )
     return JSONResponse({"status": "ok", "documents": documents, "error": None})
+
+
+# -- answers and the cache --
+
+
+def json_bytes(data: Any) -> bytes:
+    """``data`` as compact UTF-8 JSON (what JSONResponse would send)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def json_response(body: bytes) -> Response:
+    """A 200 JSON response with a body made already."""
+    return Response(body, media_type="application/json")
+
+
+def names_ready(request: Request, ix: Index) -> int | None:
+    """Have the index's table of names (behind autocomplete, and the nearest values offered
+    for a filter that matches nothing) built once per generation in this worker: after a
+    commit the first request builds it, and the others wait for it instead of each building
+    it at once. Returns the generation."""
+    gate: Gate = request.app.state.names_gate
+    generation = ix.generation()
+    gate.run(generation, lambda: ix.suggest("a", limit=1, kinds=("person",)))
+    return generation
+
+
+def cached(
+    request: Request,
+    ix: Index,
+    key: Any,
+    answer: Any,
+    generation: int | None = None,
+) -> bytes:
+    """The answer for ``key`` from the app's cache for the index's current generation, or
+    ``answer()``'s (``(body, keep)``) stored there."""
+    cache: GenerationCache = request.app.state.cache
+    current = ix.generation() if generation is None else generation
+    return cache.get(current, key, answer)
 
 
 # -- writing --
@@ -365,6 +444,17 @@ def page(request: Request) -> Response:
         return RedirectResponse(request.url.path + "/", status_code=308)
     return Response(
         request.app.state.page_html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": PAGE_CSP, "Referrer-Policy": "no-referrer"},
+    )
+
+
+@page_router.get("/docs")
+def docs(request: Request) -> Response:
+    """The API reference: drawn in the browser from ``openapi.json``, with a form to try each
+    GET endpoint; its script and styles come from this server (no CDN, works offline)."""
+    return Response(
+        request.app.state.docs_html,
         media_type="text/html; charset=utf-8",
         headers={"Content-Security-Policy": PAGE_CSP, "Referrer-Policy": "no-referrer"},
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -34,8 +34,10 @@ _FACET_KIND: dict[str, SuggestionKind] = {
 }
 
 
-class NameTable:
-    """Every facet value with its article count, searchable by the start of any of its words."""
+class SegmentNames:
+    """One segment's facet values with their live article counts, searchable by the start of
+    any of their words. Made once per segment and number of live documents (segments never
+    change; only deletions do)."""
 
     def __init__(self, counts: Counter[tuple[SuggestionKind, str]]) -> None:
         self.entries: list[tuple[SuggestionKind, str, int]] = [
@@ -51,23 +53,22 @@ class NameTable:
         self.ids = [i for _, i in keyed]
 
     @classmethod
-    def build(cls, leaves: Iterable[Any], docvalues: DocValues) -> NameTable:
-        """Count the facet values of every segment (``leaves``: segment readers)."""
+    def build(cls, reader: Any, docvalues: DocValues) -> SegmentNames:
+        """Count the live facet values of one segment reader."""
         counts: Counter[tuple[SuggestionKind, str]] = Counter()
-        for reader in leaves:
-            table = docvalues.for_reader(reader)
-            live = docvalues.live(reader)
-            for field, facet in table.facets.items():
-                if not facet.vocab:
-                    continue
-                vals = facet.vals[live[facet.docs]] if live is not None else facet.vals
-                per_value = np.bincount(vals, minlength=len(facet.vocab))
-                kind = _FACET_KIND[field]
-                for ordinal in np.flatnonzero(per_value).tolist():
-                    counts[(kind, facet.vocab[ordinal])] += int(per_value[ordinal])
+        table = docvalues.for_reader(reader)
+        live = docvalues.live(reader)
+        for field, facet in table.facets.items():
+            if not facet.vocab:
+                continue
+            vals = facet.vals[live[facet.docs]] if live is not None else facet.vals
+            per_value = np.bincount(vals, minlength=len(facet.vocab))
+            kind = _FACET_KIND[field]
+            for ordinal in np.flatnonzero(per_value).tolist():
+                counts[(kind, facet.vocab[ordinal])] += int(per_value[ordinal])
         return cls(counts)
 
-    def lookup(self, folded: str) -> list[tuple[SuggestionKind, str, int]]:
+    def lookup(self, folded: str) -> Iterable[tuple[SuggestionKind, str, int]]:
         """The entries with a word sequence that starts with ``folded``."""
         start = bisect.bisect_left(self.keys, folded)
         found: dict[int, None] = {}
@@ -75,11 +76,36 @@ class NameTable:
             if not key.startswith(folded):
                 break
             found[i] = None
-        return [self.entries[i] for i in found]
+        return (self.entries[i] for i in found)
+
+
+class NameTable:
+    """Every facet value of an index with its article count: the segments' tables together."""
+
+    def __init__(self, parts: Sequence[SegmentNames]) -> None:
+        self.parts = list(parts)
+        self._counts: dict[str, Counter[str]] = {}
+
+    def lookup(self, folded: str) -> list[tuple[SuggestionKind, str, int]]:
+        """The values with a word sequence that starts with ``folded``, counts summed over the
+        segments."""
+        merged: Counter[tuple[SuggestionKind, str]] = Counter()
+        for part in self.parts:
+            for kind, value, n in part.lookup(folded):
+                merged[(kind, value)] += n
+        return [(kind, value, n) for (kind, value), n in merged.items()]
 
     def counts(self, kind: str) -> Counter[str]:
-        """Every value of one kind (a facet name) with its number of articles."""
-        return Counter({value: n for k, value, n in self.entries if k == kind})
+        """Every value of one kind (a facet name) with its number of articles (made once)."""
+        found = self._counts.get(kind)
+        if found is None:
+            found = Counter()
+            for part in self.parts:
+                for k, value, n in part.entries:
+                    if k == kind:
+                        found[value] += n
+            self._counts[kind] = found
+        return found
 
 
 def words(reader: Any, folded: str) -> list[tuple[str, int]]:
@@ -99,4 +125,4 @@ def words_for(reader: Any, folded: str, names: list[Suggestion]) -> list[Suggest
     return [Suggestion(w, "word", n) for w, n in words(reader, folded) if w not in named]
 
 
-__all__ = ["NameTable", "words", "words_for"]
+__all__ = ["NameTable", "SegmentNames", "words", "words_for"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ... import dedup
 from ...model import ENTITY_KINDS, Article, Entity
 from . import schema as sf
 
@@ -29,6 +28,8 @@ def to_document(article: Article, digest: str) -> dict[str, Any]:
             (e.kind, e.name, e.mentions, tuple(e.aliases)) for e in article.entities
         ),
     }
+    from ... import dedup
+
     doc[sf.DUP_SIG] = dedup.to_bytes(dedup.signature(article.title, article.body))
     if article.date is not None:
         doc[sf.DATE] = dt.datetime.combine(article.date, dt.time.min)

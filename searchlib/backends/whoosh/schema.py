@@ -30,7 +30,6 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-from ... import dedup
 from ... import text as tx
 
 SCHEMA_VERSION = 2
@@ -86,6 +85,12 @@ DEFAULT_FIELDS: tuple[str, ...] = (TITLE, BODY)
 #: How much more a match in the title counts than one in the body.
 TITLE_BOOST = 2.0
 
+#: Bytes of a stored near-duplicate signature (``4 * searchlib.dedup.NUM_PERM``), and the
+#: stored signature of an article without words (``dedup.to_bytes(dedup.signature("", ""))``:
+#: every value 0xFFFFFFFF). Spelled out so that opening an index does not import numpy.
+SIGNATURE_BYTES = 4 * 126
+EMPTY_SIGNATURE = b"\xff" * SIGNATURE_BYTES
+
 #: Separator between the values of a multi-valued facet field.
 VALUE_SEPARATOR = "\x1f"
 
@@ -140,9 +145,7 @@ def build_schema() -> fields.Schema:
             DATE_SORT: fields.NUMERIC(int, bits=32, sortable=True, default=0),
             DAY: fields.ID(),
             DUP_SIG: fields.COLUMN(
-                columns.FixedBytesColumn(
-                    4 * dedup.NUM_PERM, default=dedup.to_bytes(dedup.signature("", ""))
-                )
+                columns.FixedBytesColumn(SIGNATURE_BYTES, default=EMPTY_SIGNATURE)
             ),
             SOURCE: fields.STORED(),
             URL: fields.STORED(),

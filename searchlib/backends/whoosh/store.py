@@ -15,44 +15,48 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import multiprocessing
 import os
-import pickle
-import struct
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import EmptyIndexError, IndexVersionError, LockError
-from whoosh.index import IndexError as WhooshIndexError
+from whoosh.index import EmptyIndexError, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.reading import CorruptIndexError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
-from ... import dedup
 from ...backend import BackendStats, Candidate, Damage, MatchRequest, MatchSet, Signatures
-from ...errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexUnavailable, SearchlibError
+from ...errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    IndexUnavailable,
+    SearchlibError,
+    UsageError,
+)
 from ...model import Article, FacetName, Suggestion, SuggestionKind
-from ...query import Fuzzy, MultiTerm, Prefix, TermRange, Wildcard
-from . import matching
+from ...ranking import NO_DAY
 from . import schema as sf
-from .compile import FIELDS
-from .complete import NameTable, words_for
-from .documents import from_stored, to_document
-from .docvalues import NO_DAY, DocValues, segment_key
-from .scoring import PostingsCache
-from .similar import related
+from .documents import from_stored
+
+if TYPE_CHECKING:
+    from ...query import MultiTerm
+    from .complete import NameTable, SegmentNames
+    from .docvalues import DocValues
+    from .scoring import PostingsCache
+
+# Matching, scoring and the search tables (and numpy) are imported when a search first needs
+# them: opening an index to count it, read its figures or fetch one article stays cheap.
 
 META_FILE = "searchlib.json"
 CREATE_LOCK = "searchlib_CREATE"
@@ -62,26 +66,58 @@ MAX_SEGMENTS = 8
 
 T = TypeVar("T")
 
-#: What reading damaged index files can raise, besides Whoosh's own CorruptIndexError.
-READ_ERRORS: tuple[type[BaseException], ...] = (
-    CorruptIndexError,
-    WhooshIndexError,
-    IndexVersionError,
-    OSError,
-    EOFError,
-    zlib.error,
-    pickle.UnpicklingError,
-    struct.error,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    UnicodeDecodeError,
-    OverflowError,
-    MemoryError,
-)
+#: What reading damaged index files can raise. Whoosh's own CorruptIndexError, zlib, pickle,
+#: struct, EOF and OS errors are the usual ones; but a flipped byte can make any decoder fail
+#: in any way (FileFormatError, TermNotFound, a ValueError from a garbage date...), so every
+#: exception that is not searchlib's own is read as damage, reported with its type.
+READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
+
+
+SUMS_FILE = "searchlib.sums"
+"""Each segment file's size and BLAKE2b digest, written at commit: ``searchlib check``
+compares them, so damage is found even where the file still parses."""
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _segment_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.glob(f"{INDEX_NAME}_*.seg") if p.is_file())
+
+
+def record_sums(path: Path) -> None:
+    """Bring the checksums file up to date with the segment files in ``path`` (under the
+    writer's lock): new files are hashed, vanished ones forgotten."""
+    sums = read_sums(path)
+    fresh: dict[str, dict[str, Any]] = {}
+    for f in _segment_files(path):
+        known = sums.get(f.name)
+        size = f.stat().st_size
+        fresh[f.name] = (
+            known
+            if known and known.get("size") == size
+            else {
+                "size": size,
+                "blake2b": _digest(f),
+            }
+        )
+    tmp = path / (SUMS_FILE + ".tmp")
+    tmp.write_text(json.dumps(fresh, indent=0, sort_keys=True) + "\n")
+    os.replace(tmp, path / SUMS_FILE)
+
+
+def read_sums(path: Path) -> dict[str, dict[str, Any]]:
+    """The recorded checksums ({} when there are none, as in indexes made before them)."""
+    try:
+        data = json.loads((path / SUMS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def damaged_file(exc: BaseException) -> str | None:
@@ -132,9 +168,11 @@ class WhooshBackend:
         self._lock = threading.Lock()
         self._pool: list[tuple[int, Searcher]] = []
         self._generation = -1
-        self._docvalues = DocValues()
-        self._postings = PostingsCache() if vectorized else None
+        self._vectorized = vectorized
+        self._tables: tuple[DocValues, PostingsCache | None] | None = None
         self._names: tuple[tuple[tuple[str, int], ...], NameTable] | None = None
+        self._names_build = threading.Lock()
+        self._segment_names: dict[tuple[str, int], SegmentNames] = {}
         self._closed = False
         self._weighting = BM25F(B=b, K1=k1)
         self._ix = self._open(create)
@@ -143,6 +181,24 @@ class WhooshBackend:
     def location(self) -> str:
         """The index directory."""
         return str(self.path)
+
+    def _search_tables(self) -> tuple[DocValues, PostingsCache | None]:
+        """The doc-values tables and the postings cache, made on first use."""
+        with self._lock:
+            if self._tables is None:
+                from .docvalues import DocValues
+                from .scoring import PostingsCache
+
+                self._tables = (DocValues(), PostingsCache() if self._vectorized else None)
+            return self._tables
+
+    @property
+    def _docvalues(self) -> DocValues:
+        return self._search_tables()[0]
+
+    @property
+    def _postings(self) -> PostingsCache | None:
+        return self._search_tables()[1]
 
     @staticmethod
     def exists(path: str | os.PathLike[str]) -> bool:
@@ -163,10 +219,17 @@ class WhooshBackend:
         p = self.path
         if not self._has_toc():
             if p.exists() and not p.is_dir():
-                raise self._corrupt("{index} is a file, not an index directory")
+                raise IndexNotFound("{index} is a file, not an index directory", index=str(p))
+            if p.is_dir() and (p / META_FILE).exists() and _segment_files(p):
+                # never made anew over the segments of a damaged index: that would lose them
+                raise self._corrupt(
+                    "{index} is damaged: its table of contents is missing", "_MAIN_*.toc"
+                )
             if not create:
                 if p.is_dir() and not (p / META_FILE).exists() and any(p.iterdir()):
-                    raise self._corrupt("{index} is not a searchlib index (it holds other files)")
+                    raise IndexNotFound(
+                        "{index} is not a searchlib index (it holds other files)", index=str(p)
+                    )
                 raise IndexNotFound("{index} does not exist", index=self.location)
             self._create()
         return self._open_existing()
@@ -175,7 +238,7 @@ class WhooshBackend:
         p = self.path
         if not p.is_dir() or (p / META_FILE).exists():
             return []
-        return [f.name for f in p.iterdir() if f.name not in (META_FILE, CREATE_LOCK)]
+        return [f.name for f in p.iterdir() if f.name not in (META_FILE, CREATE_LOCK, SUMS_FILE)]
 
     def _create(self) -> None:
         """Create the index, safely against other processes creating it at the same moment.
@@ -186,10 +249,12 @@ class WhooshBackend:
         interrupted creation is finished by the next one instead of looking foreign.
         """
         p = self.path
-        refusal = "will not create an index in {index}: the directory is not empty"
+        refusal = UsageError(
+            f"will not create an index in {p}: the directory is not empty", index=str(p)
+        )
         try:
             if self._foreign_files():
-                raise self._corrupt(refusal)
+                raise refusal
             p.mkdir(parents=True, exist_ok=True)
             had_lock_file = (p / CREATE_LOCK).exists()
             lock = FileStorage(str(p)).lock(CREATE_LOCK)
@@ -204,7 +269,7 @@ class WhooshBackend:
                     if not had_lock_file:
                         with contextlib.suppress(OSError):
                             (p / CREATE_LOCK).unlink()
-                    raise self._corrupt(refusal)
+                    raise refusal
                 meta = p / META_FILE
                 tmp = p / (META_FILE + ".tmp")
                 tmp.write_text(json.dumps({"schema_version": sf.SCHEMA_VERSION}) + "\n")
@@ -261,7 +326,7 @@ class WhooshBackend:
             return fn()
         except SearchlibError:
             raise
-        except READ_ERRORS as exc:
+        except READ_ERRORS as exc:  # damage, by the definition above
             file = damaged_file(exc)
             where = f" ({file})" if file else ""
             reason = _reason(exc, self.location)
@@ -285,10 +350,14 @@ class WhooshBackend:
                 found = self._pool.pop()[1]
         if found is None:
             found = self.guarded(lambda: self._ix.searcher(weighting=self._weighting))
-            live_segments = {segment_key(r) for r, _ in found.reader().leaf_readers()}
-            self._docvalues.retain(live_segments)
-            if self._postings is not None:
-                self._postings.retain(live_segments)
+            tables = self._tables
+            if tables is not None:
+                from .docvalues import segment_key
+
+                live_segments = {segment_key(r) for r, _ in found.reader().leaf_readers()}
+                tables[0].retain(live_segments)
+                if tables[1] is not None:
+                    tables[1].retain(live_segments)
         return generation, found
 
     def _give_back(self, generation: int, searcher: Searcher) -> None:
@@ -338,19 +407,19 @@ class WhooshBackend:
 
         def read() -> BackendStats:
             with self.searcher() as s:
-                dated: list[Any] = []
+                first = last = 0
                 undated = 0
                 leaves = s.reader().leaf_readers()
                 for reader, _ in leaves:
-                    days = _date_column(reader)
-                    undated += int(np.count_nonzero(days == NO_DAY))
-                    dated.append(days[days != NO_DAY])
-                known = np.concatenate(dated) if dated else np.zeros(0, dtype=np.int32)
+                    for day in _live_days(reader):
+                        if day == NO_DAY:
+                            undated += 1
+                        else:
+                            first = min(first, day) if first else day
+                            last = max(last, day)
                 documents = int(s.doc_count())
                 segments = len(leaves) if documents else 0
                 generation = int(self._ix.latest_generation())
-            first = int(known.min()) if len(known) else None
-            last = int(known.max()) if len(known) else None
             size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
             return BackendStats(
                 documents=documents,
@@ -392,8 +461,13 @@ class WhooshBackend:
         storage = ix.storage
         from whoosh.reading import SegmentReader
 
+        sums = read_sums(self.path)
         for segment in segments:
             name = f"{segment.segment_id()}.seg"
+            problem = self._check_sum(name, sums.get(name))
+            if problem:
+                damage.append(Damage(name, problem))
+                continue
             try:
                 reader = SegmentReader(storage, ix.schema, segment)
                 try:
@@ -403,6 +477,21 @@ class WhooshBackend:
             except READ_ERRORS as exc:
                 damage.append(Damage(name, _reason(exc, "")))
         return damage
+
+    def _check_sum(self, name: str, known: dict[str, Any] | None) -> str | None:
+        """What is wrong with a segment file by its recorded size and digest (None: nothing,
+        or nothing recorded)."""
+        path = self.path / name
+        if not path.is_file():
+            return "the file is missing"
+        if not known:
+            return None
+        size = path.stat().st_size
+        if size != known.get("size"):
+            return f"the file is {size:,} bytes; it was written with {known.get('size'):,}"
+        if _digest(path) != known.get("blake2b"):
+            return "the file's content changed since it was written (checksum differs)"
+        return None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -424,13 +513,22 @@ class WhooshBackend:
                 f"{{index}} is locked by another writer; gave up after {wait:g}s",
                 index=self.location,
             ) from None
-        except OSError as exc:
-            raise IndexUnavailable(
-                f"cannot write to {{index}}: {exc.strerror}", index=self.location
-            ) from None
         except READ_ERRORS as exc:
-            raise self._corrupt(f"{{index}} is damaged: {_reason(exc, self.location)}") from None
-        return WhooshWriter(self, w)
+            raise self._write_error(exc) from None
+        try:
+            return WhooshWriter(self, w)
+        except READ_ERRORS as exc:
+            w.cancel()  # releases the lock
+            raise self._write_error(exc) from None
+
+    def _write_error(self, exc: BaseException) -> SearchlibError:
+        """The error for a failure to start writing: the OS refused, or a file is damaged."""
+        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+            return IndexUnavailable(
+                f"cannot write to {{index}}: {exc.strerror or exc}", index=self.location
+            )
+        file = damaged_file(exc)
+        return self._corrupt(f"{{index}} is damaged: {_reason(exc, self.location)}", file)
 
     def settle(self, *, timeout: float | None = None) -> None:
         """After a bulk load: merge the index into one segment when it has more than
@@ -456,16 +554,14 @@ class WhooshBackend:
         return f"WhooshBackend({str(self.path)!r})"
 
 
-def _date_column(reader: Any) -> Any:
+def _live_days(reader: Any) -> Iterable[int]:
     """Each live document's day number (0 undated), from the sortable date column."""
-    size = reader.doc_count_all()
-    if reader.has_column(sf.DATE_SORT):
-        days = np.fromiter(reader.column_reader(sf.DATE_SORT), dtype=np.int64, count=size)
-    else:
-        days = np.zeros(size, dtype=np.int64)
-    if reader.has_deletions():
-        days = days[np.fromiter(reader.all_doc_ids(), dtype=np.int64)]
-    return days
+    if not reader.has_column(sf.DATE_SORT):
+        return [NO_DAY] * int(reader.doc_count())
+    days = reader.column_reader(sf.DATE_SORT)
+    if not reader.has_deletions():
+        return list(days)
+    return [days[d] for d in reader.all_doc_ids()]
 
 
 def _read_everything(reader: Any) -> None:
@@ -498,11 +594,17 @@ class WhooshReader:
 
     def search(self, request: MatchRequest) -> MatchSet:
         """Match, count and rank."""
+
+        from . import matching
+
         b = self.backend
         return b.guarded(lambda: matching.run(self.searcher, request, b._docvalues, b._postings))
 
     def count(self, request: MatchRequest) -> int:
         """How many articles match."""
+
+        from . import matching
+
         b = self.backend
         return b.guarded(lambda: matching.count(self.searcher, request, b._docvalues, b._postings))
 
@@ -514,13 +616,17 @@ class WhooshReader:
     def signatures(self, keys: Sequence[Any]) -> Signatures:
         """The near-duplicate signatures of candidates, one row each."""
 
+        import bisect
+
+        import numpy as np
+
+        from ... import dedup
+
         def read() -> Signatures:
             subs = [(sub.reader(), offset) for sub, offset in self.searcher.leaf_searchers()]
             offsets = [offset for _, offset in subs]
             columns: dict[int, Any] = {}
             out = np.zeros((len(keys), dedup.NUM_PERM), dtype=np.uint32)
-            import bisect
-
             for row, key in enumerate(keys):
                 docnum = int(key)
                 seg = bisect.bisect_right(offsets, docnum) - 1
@@ -548,6 +654,10 @@ class WhooshReader:
     def expand(self, node: MultiTerm, limit: int) -> list[str]:
         """The indexed words a multi-term stands for: the spelling field's words (as written)
         for the title and body, the field's own words for the others."""
+
+        from ...query import Fuzzy, Prefix, TermRange, Wildcard
+        from .compile import FIELDS
+
         field = sf.SPELL if node.field in ("text", "title", "body") else FIELDS[node.field][0]
         reader = self.searcher.reader()
 
@@ -598,19 +708,40 @@ class WhooshReader:
         return self.backend.guarded(lambda: self._names().counts(facet))
 
     def _names(self) -> NameTable:
+        from .complete import NameTable, SegmentNames
+        from .docvalues import segment_key
+
         b = self.backend
         readers = [sub.reader() for sub, _ in self.searcher.leaf_searchers()]
         key = tuple((segment_key(r), int(r.doc_count())) for r in readers)
         with b._lock:
-            cached = b._names if b._names is not None and b._names[0] == key else None
-        if cached is None:
-            cached = (key, NameTable.build(readers, b._docvalues))
+            if b._names is not None and b._names[0] == key:
+                return b._names[1]
+        with b._names_build:  # one build at a time: threads asking together wait for it
             with b._lock:
-                b._names = cached
-        return cached[1]
+                if b._names is not None and b._names[0] == key:
+                    return b._names[1]
+            parts = []
+            for reader, part_key in zip(readers, key, strict=True):
+                with b._lock:
+                    part = b._segment_names.get(part_key)
+                if part is None:
+                    part = SegmentNames.build(reader, b._docvalues)
+                    with b._lock:
+                        b._segment_names[part_key] = part
+                parts.append(part)
+            table = NameTable(parts)
+            with b._lock:
+                b._names = (key, table)
+                for stale in [k for k in b._segment_names if k not in key]:
+                    del b._segment_names[stale]
+        return table
 
     def similar(self, article_id: str, *, limit: int, deadline: float) -> list[Candidate] | None:
         """The articles most related to one, best first; None when there is no such article."""
+        from .scoring import PostingsCache
+        from .similar import related
+
         b = self.backend
 
         def read() -> list[Candidate] | None:
@@ -629,6 +760,8 @@ class WhooshReader:
         self, folded: str, *, limit: int, kinds: frozenset[SuggestionKind] | None
     ) -> list[Suggestion]:
         """Names and words starting with a folded prefix, most articles first."""
+
+        from .complete import words_for
 
         def read() -> list[Suggestion]:
             names = self._names()
@@ -655,19 +788,28 @@ class WhooshWriter:
 
     def stored_hash(self, article_id: str) -> str | None:
         """The content hash stored for ``article_id`` when this batch began, or None."""
-        docnum = self._searcher.document_number(**{sf.ID: article_id})
-        if docnum is None:
-            return None
-        value = self._searcher.stored_fields(docnum).get(sf.HASH)
-        return str(value) if value is not None else ""
+
+        def read() -> str | None:
+            docnum = self._searcher.document_number(**{sf.ID: article_id})
+            if docnum is None:
+                return None
+            value = self._searcher.stored_fields(docnum).get(sf.HASH)
+            return str(value) if value is not None else ""
+
+        return self._backend.guarded(read)
 
     def ids_with_hash(self, digest: str) -> list[str]:
         """Ids of articles stored with this content hash when the batch began."""
         s = self._searcher
-        return [str(s.stored_fields(d)[sf.ID]) for d in s.document_numbers(**{sf.HASH: digest})]
+        return self._backend.guarded(
+            lambda: [str(s.stored_fields(d)[sf.ID]) for d in s.document_numbers(hash=digest)]
+        )
 
     def write(self, article: Article, digest: str, *, replace: bool) -> None:
         """Store an article; ``replace`` when an article with its id exists."""
+
+        from .documents import to_document
+
         doc = to_document(article, digest)
         if replace:
             self._writer.update_document(**doc)
@@ -679,8 +821,11 @@ class WhooshWriter:
         deleted = 0
         for article_id in ids:
             if self.stored_hash(article_id) is not None:
-                deleted += self._writer.delete_by_term(sf.ID, article_id)
-        return int(deleted)
+                deleted += self._delete_one(article_id)
+        return deleted
+
+    def _delete_one(self, article_id: str) -> int:
+        return int(self._backend.guarded(lambda: self._writer.delete_by_term(sf.ID, article_id)))
 
     def commit(self, *, merge: bool = True, optimize: bool = False) -> None:
         """Make every change visible, atomically.
@@ -692,6 +837,7 @@ class WhooshWriter:
         self._searcher.close()
         try:
             self._writer.commit(optimize=optimize, merge=merge)
+            record_sums(self._backend.path)
         except OSError as exc:
             raise IndexUnavailable(
                 f"cannot write to {{index}}: {exc.strerror or exc}",

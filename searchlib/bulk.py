@@ -1,4 +1,4 @@
-"""Index files: read them, write them through the pipeline, and count what happened.
+"""Bulk indexing of files: read them, write them through the pipeline, count what happened.
 
 This is what ``searchlib index`` runs: :mod:`searchlib.readers` turn paths into articles, and
 an :class:`~searchlib.pipeline.ArticleWriter` writes them in batches. A batch is committed every
