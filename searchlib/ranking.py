@@ -43,14 +43,33 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, TypeAlias
 
 from .errors import QueryError
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int32]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray: TypeAlias = npt.NDArray[np.float64]
+    IntArray: TypeAlias = npt.NDArray[np.int32]
+
+
+def __getattr__(name: str) -> object:
+    """``FloatArray`` and ``IntArray`` (numpy's array types), made when first asked for: numpy
+    is imported by the functions that rank, so that a process that never ranks does not pay
+    for its import."""
+    if name == "FloatArray":
+        import numpy as np
+        import numpy.typing as npt
+
+        return npt.NDArray[np.float64]
+    if name == "IntArray":
+        import numpy as np
+        import numpy.typing as npt
+
+        return npt.NDArray[np.int32]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: The day number of an undated article (dated ones are ``date.toordinal()``, 1 or more).
 NO_DAY = 0
@@ -177,6 +196,8 @@ def coordination(
     scores: FloatArray, coverage: IntArray, clauses: int, power: float = 1.0
 ) -> FloatArray:
     """Scores times (the fraction of the query's ``clauses`` each article matches) ** power."""
+    import numpy as np
+
     if clauses <= 1 or power == 0:
         return scores
     return scores * (coverage.astype(np.float64) / clauses) ** power
@@ -184,6 +205,8 @@ def coordination(
 
 def recency_boost(scores: FloatArray, days: IntArray, origin: int, half_life: float) -> FloatArray:
     """Scores times ``1 + 2 ** (-age / half_life)``; ``age`` in days before ``origin``."""
+    import numpy as np
+
     age = np.maximum(origin - days.astype(np.float64), 0.0)
     boost = np.where(days == NO_DAY, 1.0, 1.0 + np.exp2(-age / half_life))
     return scores * boost
@@ -206,6 +229,8 @@ def order(
     every word) or by ``coverage`` (more clauses first) when given; then by score, then by
     document number.
     """
+    import numpy as np
+
     keys: list[npt.NDArray[np.generic]] = [docnums, -scores]  # lexsort: the last key leads
     if days is not None:
         keys.append(-days)
@@ -225,6 +250,8 @@ def top(
 ) -> npt.NDArray[np.intp]:
     """The positions of the best ``depth`` matches in the order of :func:`order` (``first``
     true first, then score, then document number), without sorting them all."""
+    import numpy as np
+
     if depth <= 0 or not len(scores):
         return np.zeros(0, dtype=np.intp)
     if len(scores) <= _SORT_ALL:
@@ -243,6 +270,8 @@ def _best(
     scores: FloatArray, docnums: npt.NDArray[np.int64], among: npt.NDArray[np.intp], k: int
 ) -> npt.NDArray[np.intp]:
     """The ``k`` best of ``among`` by score, then document number, in order."""
+    import numpy as np
+
     if k <= 0 or not len(among):
         return np.zeros(0, dtype=np.intp)
     chosen = scores[among]
