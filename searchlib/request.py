@@ -28,8 +28,13 @@ from .model import DEFAULT_FACETS, FACET_NAMES, FacetName
 Sort = Literal["relevance", "date"]
 """``relevance``: best first (BM25F). ``date``: newest first, ties by relevance."""
 
-Match = Literal["all", "any"]
-"""``all``: every word must match (relaxed to partial matches when none does); ``any``: any."""
+Match = Literal["auto", "all", "any"]
+"""Which articles a query's words match (its function words, "what", "does", "about"..., left
+out unless nothing else is left). ``auto`` (the default): every word for a query of up to 3
+words (``Ranking.auto_all_upto``), any word for a longer one, those with every word first;
+``all``: every word, whatever the length; ``any``: any word, those with every word first. When
+every word is required and no article has them all, the search falls back to any word
+(``relax``)."""
 
 IntervalChoice = Literal["year", "month", "day", "auto"]
 """The width of a date-histogram bucket, or ``auto`` to pick one from the matches' span."""
@@ -225,10 +230,11 @@ class SearchRequest:
         default=True, metadata=_opt("Offer a 'did you mean' correction for misspelt words.")
     )
     match: Match = field(
-        default="all",
+        default="auto",
         metadata=_opt(
-            "all: every word must match; any: any word, articles with more of them first "
-            "(for questions)."
+            "auto: every word for up to 3 words, any word for more (questions), those with "
+            "every word first; all: every word; any: any word. Function words (what, does, "
+            "about...) are left out."
         ),
     )
     recency: float | None = field(

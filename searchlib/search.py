@@ -6,12 +6,27 @@ This is the engine-free policy above the backend boundary::
         ─▶ relaxed retry / questions ─▶ collapse copies ─▶ page ─▶ highlights, facets,
         histogram, hints, "did you mean" ─▶ SearchResults
 
-* **Questions** (``match="any"``): the question's function words (``ranking.QUESTION_WORDS``)
-  are left out when other words remain, the rest are ORed, and each article's score is
-  multiplied by the share of the words it has, to the power ``Ranking.coordination``.
-* **Relaxed results**: when nothing matches every word of a ``match="all"`` search, the
-  function words are left out and the articles with any of the other words come back, those
-  with more of them first (``relaxed=True``).
+* **Function words** (``ranking.QUESTION_WORDS``: "what", "does", "about"...) are left out of
+  the query's top-level words unless nothing else would be left, with one exception: a search
+  that requires every word keeps the function word of a query that has only one ("off
+  shrugs", "time here": a keyword query, taken as typed); two or more make it a question or a
+  sentence ("why did the dollar fall"), and they go. A word in quotes is always kept
+  (``'off' shrugs``), and so is one whose index term another word of the query also gives
+  ("other" beside "others").
+* **Which articles match** (``match``): ``auto`` (the default) requires every word of the
+  query when it has at most ``Ranking.auto_all_upto`` (3) top-level plain words (its content
+  words: no field, no quotes, no boost) and is searched as ``any`` when it has more; ``all``
+  requires every clause; ``any`` any of the top-level clauses (words, phrases, field scopes,
+  groups), ``NOT`` clauses still excluding. A query that is not a conjunction
+  (``oil OR opec``) is searched as written.
+* **Partial matches** (a search that does not require every word): the backend multiplies
+  each article's score by the share of the words it has to the power
+  ``Ranking.coordination``, puts the articles that have every word first
+  (``coverage="all-first"``), and re-ranks the same matches with pseudo-relevance feedback
+  (``feedback=True``). Totals, facets and the histogram count every match.
+* **Relaxed results**: when every word is required and nothing has them all, the search is
+  run again with any word (``relaxed=True``), ranked the same way: by score times
+  coordination, not by the number of words first.
 * **Collapsing** (``collapse=True``): the ranked matches are walked and copies folded into the
   first of their group (:mod:`searchlib.collapse`).
 """
@@ -21,26 +36,30 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from . import collapse as copies
 from . import facets as fc
 from . import highlight
+from . import text as tx
 from .backend import Candidate, Coverage, MatchRequest, MatchSet, Reader
 from .model import Article, FacetName, FilterHint, Hit, SearchResults
 from .query import (
+    And,
     Every,
     Node,
+    Not,
     ParsedQuery,
+    Term,
     clauses,
     expand,
     has_multiterms,
     parse_query,
     relaxed,
     split_dates,
-    without_words,
 )
 from .ranking import QUESTION_WORDS, Ranking
-from .request import SearchRequest
+from .request import Match, SearchRequest
 from .suggestions import did_you_mean
 
 
@@ -94,11 +113,95 @@ def match_request(
 
 
 def _with_policy(
-    base: MatchRequest, tree: Node, clause_list: Sequence[Node], coverage: Coverage
+    base: MatchRequest,
+    tree: Node,
+    clause_list: Sequence[Node],
+    coverage: Coverage,
+    *,
+    feedback: bool = False,
 ) -> MatchRequest:
-    from dataclasses import replace
+    return replace(
+        base, tree=tree, clauses=tuple(clause_list), coverage=coverage, feedback=feedback
+    )
 
-    return replace(base, tree=tree, clauses=tuple(clause_list), coverage=coverage)
+
+def _quoted(parsed: ParsedQuery, term: Term) -> bool:
+    return 0 <= term.start < len(parsed.text) and parsed.text[term.start] in "'\""
+
+
+def _plain_word(parsed: ParsedQuery, clause: Node) -> bool:
+    """A word typed as such: no field, no boost, no quotes."""
+    return (
+        isinstance(clause, Term)
+        and clause.field == "text"
+        and clause.start >= 0
+        and clause.boost == 1.0
+        and not _quoted(parsed, clause)
+    )
+
+
+def without_function_words(parsed: ParsedQuery) -> ParsedQuery:
+    """The query without its top-level function words (:data:`~searchlib.ranking.QUESTION_WORDS`).
+
+    A plain word is left out when it is a function word, unless another word of the query
+    that is not one gives the same index term ("other" beside "others"). The query is returned
+    unchanged when it is not a conjunction or when nothing positive would be left.
+    """
+    tree = parsed.tree
+    if not isinstance(tree, And):
+        return parsed
+    candidates = [
+        c
+        for c in tree.children
+        if isinstance(c, Term) and c.text.lower() in QUESTION_WORDS and _plain_word(parsed, c)
+    ]
+    if not candidates:
+        return parsed
+    content_terms = {
+        term
+        for word in tx.tokens(parsed.text)
+        if word.lower() not in QUESTION_WORDS and (term := tx.analyse(word)) is not None
+    }
+    dropped = [c for c in candidates if not all(t in content_terms for t in c.terms)]
+    kept = [c for c in tree.children if not any(c is d for d in dropped)]
+    if len(kept) == len(tree.children) or not any(not isinstance(c, Not) for c in kept):
+        return parsed
+    new_tree = kept[0] if len(kept) == 1 else And(tuple(kept), tree.boost)
+    words = tuple(w for w in parsed.words if w.text.lower() not in QUESTION_WORDS)
+    return ParsedQuery(parsed.text, new_tree, words)
+
+
+def function_words(text: str) -> int:
+    """How many of a query's words are function words (words the index drops included)."""
+    return sum(1 for word in tx.tokens(text) if word.lower() in QUESTION_WORDS)
+
+
+def first_attempt(
+    base: MatchRequest, parsed: ParsedQuery, match: Match, ranking: Ranking
+) -> tuple[MatchRequest, ParsedQuery, bool]:
+    """The backend request for a search's first attempt, per the match rule (see the module
+    docstring): (the request, the query without its function words, whether every clause is
+    required and a relaxed retry can help)."""
+    if parsed.match_all:
+        return base, parsed, False
+    question = without_function_words(parsed)
+    tree = question.tree
+    if match == "auto" and isinstance(tree, And):
+        words = [c for c in tree.children if _plain_word(question, c)]
+        if len(words) > ranking.auto_all_upto:
+            match = "any"
+    if match == "any":
+        ored = relaxed(tree)
+        base = replace(base, tree=tree)
+        if ored is None:
+            return base, question, False
+        return _with_policy(base, ored, clauses(tree), "all-first", feedback=True), question, False
+    # Every word required. A keyword query with a single function word keeps it ("off
+    # shrugs"); two or more make it a question or a sentence, and they go.
+    if function_words(parsed.text) < 2:
+        tree = parsed.tree
+    base = replace(base, tree=tree)
+    return base, question, relaxed(tree) is not None or question.tree != tree
 
 
 Hints = Callable[[Reader, FacetName, str], FilterHint]
@@ -118,21 +221,14 @@ def run(
     started = time.perf_counter()
     parsed, tree, first, last = prepare(reader, request.query)
     base = match_request(request, tree, first, last, ranking, match_all=parsed.match_all)
-    attempt = base
-    if request.match == "any":
-        question = without_words(ParsedQuery(parsed.text, tree, parsed.words), QUESTION_WORDS)
-        ored = relaxed(question.tree)
-        attempt = _with_policy(
-            base,
-            ored if ored is not None else question.tree,
-            clauses(question.tree),
-            "factor" if ored is not None else "none",
-        )
+    attempt, question, strict = first_attempt(
+        base, ParsedQuery(parsed.text, tree, parsed.words), request.match, ranking
+    )
     found = reader.search(attempt)
     is_relaxed = False
-    if found.total == 0 and request.relax and request.match == "all" and not found.partial:
-        retry = _relaxed_attempt(base, ParsedQuery(parsed.text, tree, parsed.words))
-        if retry is not None and not found.unknown:
+    if found.total == 0 and request.relax and strict and not found.partial and not found.unknown:
+        retry = _relaxed_attempt(attempt, question)
+        if retry is not None:
             again = reader.search(retry)
             if again.total:
                 found, attempt, is_relaxed = again, retry, True
@@ -166,16 +262,16 @@ def run(
     )
 
 
-def _relaxed_attempt(base: MatchRequest, parsed: ParsedQuery) -> MatchRequest | None:
-    """Nothing has every word: likely a question. Leave out its function words and take the
-    articles with any of the others, those with more of them first."""
-    question = without_words(parsed, QUESTION_WORDS)
+def _relaxed_attempt(base: MatchRequest, question: ParsedQuery) -> MatchRequest | None:
+    """Nothing has every word: take the articles with any of the content words, ranked by
+    score times coordination (those with every word first: none here), re-ranked by
+    feedback."""
     tree = relaxed(question.tree)
-    if tree is None and question is not parsed:
-        tree = question.tree
     if tree is None:
-        return None
-    return _with_policy(base, tree, clauses(question.tree), "first")
+        if question.tree == base.tree:
+            return None
+        return _with_policy(base, question.tree, clauses(question.tree), "none")
+    return _with_policy(base, tree, clauses(question.tree), "all-first", feedback=True)
 
 
 def _page(
@@ -185,8 +281,6 @@ def _page(
     if not request.collapse:
         shown = found.ranked[request.offset : request.depth]
         return shown, [[] for _ in shown]
-    from dataclasses import replace
-
     ranked = found.ranked
     while True:
         groups = copies.collapse(ranked, reader.signatures([c.key for c in ranked]), request.depth)
@@ -265,9 +359,18 @@ def make_hit(
 def _has_results(reader: Reader, request: SearchRequest, text: str, ranking: Ranking) -> bool:
     parsed, tree, first, last = prepare(reader, text)
     probe = match_request(request, tree, first, last, ranking, match_all=parsed.match_all)
-    from dataclasses import replace
+    attempt, _, _ = first_attempt(
+        probe, ParsedQuery(parsed.text, tree, parsed.words), request.match, ranking
+    )
+    return reader.count(replace(attempt, depth=0, facets=(), histogram=False)) > 0
 
-    return reader.count(replace(probe, depth=0, facets=(), histogram=False)) > 0
 
-
-__all__ = ["make_hit", "match_request", "prepare", "run"]
+__all__ = [
+    "first_attempt",
+    "function_words",
+    "make_hit",
+    "match_request",
+    "prepare",
+    "run",
+    "without_function_words",
+]

@@ -7,8 +7,11 @@ BM25 over the title and body. It shares no code with the Whoosh backend, so when
 same totals, filters, facets, histograms, date order and paging through the same
 :class:`searchlib.Index` front, the boundary is real; and every later backend has an oracle.
 
-Relevance scores differ from Whoosh's (the ranking model is not part of the contract); tests
-compare orders only where the contract fixes them (date order, paging, coverage first).
+Relevance scores differ from Whoosh's (the ranking model is not part of the contract: this
+backend ranks with a textbook BM25 and does no feedback); tests compare orders only where the
+contract fixes them (date order, paging). It follows the order semantics of
+:class:`~searchlib.backend.MatchRequest`: the coordination factor (``factor``, ``all-first``),
+the articles that match every clause first (``all-first``), more clauses first (``first``).
 """
 
 from __future__ import annotations
@@ -216,9 +219,14 @@ class ReferenceReader:
             doc = self.docs[i]
             score = self._score(terms, doc) if request.scored else 1.0
             coverage = sum(1 for c in request.clauses if matches(c, doc))
-            if request.coverage == "factor" and request.clauses:
-                score *= (coverage / len(request.clauses)) ** request.ranking.coordination
-            first = coverage if request.coverage == "first" else 0
+            clauses = len(request.clauses)
+            if request.coverage in ("factor", "all-first") and clauses > 1:
+                score *= (coverage / clauses) ** request.ranking.coordination
+            first = 0
+            if request.coverage == "first":
+                first = coverage
+            elif request.coverage == "all-first" and clauses:
+                first = int(coverage >= clauses)  # every clause first, then by score
             ranked.append((i, score, doc.day, first))
         if request.sort == "date":
             ranked.sort(key=lambda r: (-r[2], -r[1], r[0]))

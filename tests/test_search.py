@@ -259,3 +259,64 @@ def test_fakes_facets_and_histogram_match_independent_counts(tmp_path: object) -
         )
         assert aleppo.total == sum(expected.values())
         assert {v.value: v.count for v in aleppo.facets["source"]} == expected
+
+
+# -- the match rule (issue 14) ---------------------------------------------------------------
+
+
+def _has(article: Article, word: str) -> bool:
+    from searchlib import text as tx
+
+    wanted = tx.analyse(word)
+    return any(t.text == wanted for t in tx.terms(f"{article.title}\n{article.body}"))
+
+
+def test_the_default_mode_is_auto() -> None:
+    from searchlib import SearchRequest
+
+    assert SearchRequest().match == "auto"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["ceasefire talks", "what did the envoy do about the ceasefire talks", "aid convoy border"],
+)
+def test_short_queries_match_every_content_word(
+    generated_index: Index, generated: list[Article], query: str
+) -> None:
+    from searchlib.ranking import QUESTION_WORDS
+
+    words = [w for w in query.split() if w not in QUESTION_WORDS]
+    assert len(words) <= 3
+    expected = [a for a in generated if all(_has(a, w) for w in words)]
+    results = generated_index.search(query, limit=100, facet_limit=100)
+    assert results.total == len(expected) > 0 and not results.relaxed
+    assert {h.id for h in results.hits} == {a.id for a in expected}
+    assert _facets_of(results, 100) == _expected_facets(expected)
+
+
+def test_long_queries_match_any_word_and_rank_every_word_first(
+    generated_index: Index, generated: list[Article]
+) -> None:
+    words = ["ceasefire", "talks", "convoy", "weapons"]
+    anyword = [a for a in generated if any(_has(a, w) for w in words)]
+    every = {a.id for a in generated if all(_has(a, w) for w in words)}
+    results = generated_index.search(" ".join(words), limit=300, facet_limit=100)
+    assert results.total == len(anyword) and not results.relaxed
+    assert _facets_of(results, 100) == _expected_facets(anyword)
+    ids = [h.id for h in results.hits]
+    assert 0 < len(every) < len(ids)
+    assert set(ids[: len(every)]) == every  # every word first, then the rest
+    strict = generated_index.search(" ".join(words), match="all", limit=300)
+    assert {h.id for h in strict.hits} == every
+
+
+def test_the_reference_backend_ranks_every_word_first_too(generated: list[Article]) -> None:
+    from reference_backend import ReferenceBackend
+
+    ix = Index.using(ReferenceBackend())
+    ix.add(generated)
+    words = ["ceasefire", "talks", "convoy", "weapons"]
+    every = {a.id for a in generated if all(_has(a, w) for w in words)}
+    ids = [h.id for h in ix.search(" ".join(words), limit=300).hits]
+    assert set(ids[: len(every)]) == every

@@ -9,17 +9,21 @@ Usage::
 
 For each collection (``docs.jsonl``, ``queries.jsonl``, ``qrels.trec``, or SMART raw files;
 default ``../shared/corpora/cranfield`` and ``../shared/corpora/cisi`` beside the repository):
-searchlib (defaults and ``match="any"``), plain Whoosh (AND, OR), SQLite FTS5, the reference
-Okapi BM25 and BM25+RM3, and the chosen model (``releval/model.py``) in its three match
-modes; nDCG@10, MAP and recall@100 (trec_eval's conventions, cross-checked with
-pytrec_eval) on all queries and on the odd and even halves; paired randomisation tests against
-the best baseline and against searchlib today; the score check of searchlib against the
-reference BM25F; the parity of the laboratory scorer with searchlib and with the model; the
-effect of stemming and stop words. Then, on all the collections together, the study
-(``releval/study.py``): the causes of issue 14 one by one, the chosen model built step by step,
-its ablation, the query modes, and the tuning on half the queries. Writes
-``COLLECTION.json``/``.md`` per collection and ``summary.json``/``.md`` into ``--out-dir``
-(default ``benchmarks/relevance/results``). ``--tune`` also tunes searchlib's own knobs.
+searchlib through its public API (defaults, ``match="any"``, ``match="all"``), searchlib's
+ranking before issue 14 (reproduced by the laboratory), plain Whoosh (AND, OR), SQLite FTS5,
+the reference Okapi BM25 and BM25+RM3, and the chosen model's reference (``releval/model.py``)
+in its three match modes; nDCG@10, MAP and recall@100 (trec_eval's conventions, cross-checked
+with pytrec_eval) on all queries and on the odd and even halves; paired randomisation tests
+against the best baseline and against the ranking before issue 14; the score check of
+searchlib against the model's reference (every hit, every mode); the parity of the laboratory
+scorer with searchlib and with the model; the effect of stemming and stop words. Then, on all
+the collections together, the study (``releval/study.py``): the causes of issue 14 one by
+one, the chosen model built step by step, its ablation, the query modes, and the tuning on
+half the queries. ``--tune`` re-checks that tuning through searchlib itself
+(``releval/tuning.py``: one setting for every collection, chosen on one half of the queries,
+reported on the other). Writes ``COLLECTION.json``/``.md`` per collection, ``summary.json``/
+``.md`` and, with ``--tune``, ``tuning.json``/``.md`` into ``--out-dir`` (default
+``benchmarks/relevance/results``).
 """
 
 from __future__ import annotations
@@ -45,13 +49,19 @@ from releval import bm25, lab, metrics, report, scorecheck, study, systems, tuni
 from releval.collection import Collection, load, sanitise  # noqa: E402
 from releval.model import Model, ReferenceIndex  # noqa: E402
 
+#: Other values of every knob, for the score check (the model must hold for any setting).
+OTHER_KNOBS = systems.SearchlibConfig(
+    k1=0.9, b_title=0.4, b_body=0.6, title_weight=2.5, coordination=0.5, feedback_docs=5,
+    feedback_terms=10, feedback_query_weight=0.3, auto_all_upto=2, match="auto",
+)
+
 
 @dataclass
 class Row:
     """One system's results."""
 
     name: str
-    kind: str  # "searchlib", "tuned", "baseline" or "reference"
+    kind: str  # "searchlib", "before", "baseline" or "chosen"
     description: str
     per_query: metrics.PerQuery
     zero_results: int
@@ -148,33 +158,40 @@ def ablation(
     return rows
 
 
-def _grid(quick: bool) -> tuning.Grid:
-    if quick:
-        return tuning.Grid(
-            k1=(0.9, 1.2), b=(0.4, 0.75), title_weight=(1.0, 2.0), proximity=(0.5,)
-        )
-    return tuning.Grid()
+class LabSystem:
+    """searchlib's ranking before issue 14, reproduced by the laboratory (:mod:`releval.lab`;
+    its parity with the library was checked before the model replaced it, at commit 511965b)."""
+
+    def __init__(self, index: lab.LabIndex, params: lab.LabParams, name: str) -> None:
+        self.index = index
+        self.params = params
+        self.name = name
+        self.description = f"the laboratory with {params.label()}"
+        self.relaxed = 0
+
+    def search(self, text: str, depth: int) -> systems.Result:
+        ranked = self.index.rank(sanitise(text), self.params, depth)
+        self.relaxed += ranked.relaxed
+        return systems.Result([self.index.ids[d] for d in ranked.docs], ranked.scores)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
+def parity(
+    collection: Collection, sl_path: Path, depth: int, lab_index: lab.LabIndex
+) -> dict[str, Any]:
+    """The laboratory against searchlib and against the chosen model's reference.
 
-def parity(collection: Collection, sl_path: Path, depth: int) -> dict[str, Any]:
-    """The laboratory against searchlib today and against the chosen model's reference.
-
-    * ``lab_vs_searchlib``: the laboratory's settings ``CURRENT_DEFAULT`` and ``CURRENT_ANY``
-      give searchlib's own rankings (so the causes measured on the laboratory are changes of
-      searchlib's real ranking);
-    * ``lab_vs_model``: the laboratory's chosen settings give :mod:`releval.model`'s rankings
-      and scores in each match mode (so the study's tables are the model's)."""
-    lab_index = lab.LabIndex(collection.docs)
+    * ``lab_vs_searchlib``: the laboratory's chosen settings give searchlib's own rankings in
+      each match mode (so the study's tables are changes of searchlib's real ranking);
+    * ``lab_vs_model``: they give :mod:`releval.model`'s rankings and scores in each match
+      mode (so the study's tables are the model's)."""
     queries = [(q.qid, sanitise(q.text)) for q in collection.judged_queries()]
     out: dict[str, Any] = {"queries": len(queries), "lab_vs_searchlib": {}, "lab_vs_model": {}}
-    knobs = systems.searchlib_knobs()
-    pairs: list[tuple[str, lab.LabParams, systems.SearchlibConfig]] = [
-        ("default", lab.CURRENT_DEFAULT, systems.SearchlibConfig())
-    ]
-    if knobs["match"]:
-        pairs.append(("match=any", lab.CURRENT_ANY, systems.SearchlibConfig(match="any")))
-    for label, params, config in pairs:
+    for match in ("auto", "any", "all"):
+        params = study.chosen_params(Model(), match)
+        config = systems.SearchlibConfig(match=match)
         system = systems.SearchlibSystem(sl_path, "searchlib", config)
         same = 0
         try:
@@ -183,7 +200,7 @@ def parity(collection: Collection, sl_path: Path, depth: int) -> dict[str, Any]:
                 same += [lab_index.ids[d] for d in mine.docs] == system.search(q.text, depth).ids
         finally:
             system.close()
-        out["lab_vs_searchlib"][label] = same
+        out["lab_vs_searchlib"][f"match={match}"] = same
     reference = ReferenceIndex((d.title, d.body) for d in collection.docs)
     for match in ("auto", "any", "all"):
         params = study.chosen_params(Model(), match)
@@ -239,20 +256,26 @@ def evaluate_collection(
         systems.SearchlibSystem(sl_path, "searchlib"),
         "searchlib",
         sl_seconds,
-        "searchlib's defaults: "
-        + ", ".join(f"{k}={v}" for k, v in defaults.items())
-        + (" (AND, relaxed to partial matches when nothing has every word)"
-           if defaults["match"] == "all" else ""),
+        "searchlib's defaults: " + ", ".join(f"{k}={v}" for k, v in defaults.items()),
     )
-    if knobs["match"]:
+    for match in ("any", "all"):
         add(
             systems.SearchlibSystem(
-                sl_path, "searchlib match=any", systems.SearchlibConfig(match="any")
+                sl_path, f"searchlib match={match}", systems.SearchlibConfig(match=match)
             ),
             "searchlib",
             sl_seconds,
-            "defaults with match='any' (OR with coordination)",
+            f"defaults with match='{match}'",
         )
+    lab_index = lab.LabIndex(collection.docs)
+    for name, params, note in (
+        ("before issue 14", lab.CURRENT_DEFAULT,
+         "searchlib's default before issue 14: AND, relaxed to the other words with more "
+         "words first (the laboratory)"),
+        ("before issue 14 match=any", lab.CURRENT_ANY,
+         "searchlib's match='any' before issue 14 (the laboratory)"),
+    ):
+        add(LabSystem(lab_index, params, name), "before", None, note)
     for group in ("and", "or"):
         add(systems.WhooshSystem(work / collection.name / "whoosh", group), "baseline",
             wh_seconds)
@@ -279,45 +302,18 @@ def evaluate_collection(
         add(system, "chosen", None, note + f"; {system.relaxed} relaxed, {system.expanded} "
             "expanded by feedback")
 
-    tuned: dict[str, Any] | None = None
-    if args.tune:
-        if not (knobs["ranking"] and knobs["match"]):
-            raise SystemExit("--tune needs searchlib.Ranking and search(match=...)")
-        say("  tuning searchlib's knobs (stage 1: k1 x b x title_weight x match; 2: proximity)")
-        tuned = tuning.tune(collection, sl_path, grid=_grid(args.quick), depth=args.depth,
-                            progress=say)
-        tuned.pop("coordination_whatif", None)
-        per_query_of = tuned.pop("_per_query")
-        for key, blurb in (
-            ("tuned_on_odd", "chosen on odd qids: its even-half figures are held out"),
-            ("tuned_on_even", "chosen on even qids: its odd-half figures are held out"),
-        ):
-            choice = tuned["choices"][key]
-            config = systems.SearchlibConfig(**choice["config"])
-            rows.append(
-                Row(
-                    name=f"searchlib {key.replace('_', ' ')}",
-                    kind="tuned",
-                    description=f"searchlib ({config.label()})",
-                    per_query=per_query_of[config.label()],
-                    zero_results=choice["zero_results"],
-                    note=f"{config.label()}; {blurb}",
-                )
-            )
-
     say("  score check, parity")
     checks = [
-        scorecheck.check(collection, sl_path, depth=args.depth, quantize=True),
-        scorecheck.check(collection, sl_path, depth=args.depth, quantize=False),
+        scorecheck.check(collection, sl_path, config=systems.SearchlibConfig(match=match),
+                         depth=args.depth, reference=reference)
+        for match in ("auto", "any", "all")
     ]
-    if knobs["ranking"] and knobs["match"]:
-        other = systems.SearchlibConfig(k1=0.9, b=0.4, title_weight=1.5, match="any")
-        checks.append(scorecheck.check(collection, sl_path, config=other, depth=args.depth))
-    parity_check = parity(collection, sl_path, args.depth)
+    checks.append(scorecheck.check(collection, sl_path, config=OTHER_KNOBS, depth=args.depth,
+                                   reference=reference))
+    parity_check = parity(collection, sl_path, args.depth, lab_index)
     say("  stemming and stop words (reference)")
-    like = bm25.whoosh_bm25f(k1=defaults["k1"], b=defaults["b"],
-                             title_weight=defaults["title_weight"])
-    ablation_rows = ablation(collection, args.depth, like, "any" if knobs["match"] else "all")
+    like = bm25.whoosh_bm25f()
+    ablation_rows = ablation(collection, args.depth, like, "any")
 
     for row in rows:
         row.figures = {h: metrics.mean(row.per_query, q) for h, q in halves.items()}
@@ -326,11 +322,14 @@ def evaluate_collection(
     whoosh_best = max((r for r in baselines if r.name.startswith("whoosh")),
                       key=lambda r: r.figures["all"]["ndcg@10"])
     by_name = {r.name: r for r in rows}
-    previous = {"chosen": "searchlib", "chosen match=any": "searchlib match=any",
-                "chosen match=all": "searchlib"}
+    previous = {"searchlib": "before issue 14",
+                "searchlib match=any": "before issue 14 match=any",
+                "searchlib match=all": "before issue 14",
+                "chosen": "before issue 14", "chosen match=any": "before issue 14 match=any",
+                "chosen match=all": "before issue 14"}
     significance = []
     for row in rows:
-        if row.kind not in ("searchlib", "tuned", "chosen"):
+        if row.kind not in ("searchlib", "chosen"):
             continue
         versus = [best_baseline.name]
         if row.name in previous and previous[row.name] in by_name:
@@ -383,14 +382,13 @@ def evaluate_collection(
                 "met": by_name[name].figures["all"]["ndcg@10"]
                 >= best_baseline.figures["all"]["ndcg@10"] + 0.02,
             }
-            for name in ("chosen", "chosen match=any", "searchlib", "searchlib match=any")
+            for name in ("searchlib", "searchlib match=any", "chosen", "chosen match=any")
             if name in by_name
         },
         "significance": significance,
         "score_check": checks,
         "parity": parity_check,
         "analysis_ablation": ablation_rows,
-        "tuning": tuned,
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -405,7 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out-dir", type=Path, default=HERE / "results",
                     help="where COLLECTION.json/.md and summary.json/.md go")
     ap.add_argument("--depth", type=int, default=100, help="results per query (default 100)")
-    ap.add_argument("--tune", action="store_true", help="also tune searchlib's own knobs")
+    ap.add_argument("--tune", action="store_true",
+                    help="also re-check the tuning on half the queries through searchlib")
     ap.add_argument("--quick", action="store_true",
                     help="small grids (a smoke run): the study's tuning and --tune")
     ap.add_argument("--no-study", action="store_true", help="skip the joint study")
@@ -417,7 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.render:
         data = json.loads(args.render.read_text())
-        text = report.summary(data) if "study" in data else report.markdown(data)
+        text = (report.summary(data) if "study" in data
+                else report.tuning(data) if "choices" in data else report.markdown(data))
         args.render.with_suffix(".md").write_text(text)
         return 0
 
@@ -445,6 +445,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             out.write_text(json.dumps(data, indent=1) + "\n")
             out.with_suffix(".md").write_text(report.markdown(data))
             say(f"wrote {out} and {out.with_suffix('.md')} ({data['seconds']}s)")
+        if args.tune:
+            say("tuning through searchlib (one setting for every collection, on half the queries)")
+            tuned = tuning.tune(
+                collections,
+                {c.name: work / c.name / "searchlib" for c in collections},
+                {
+                    c.name: (per_collection[c.name]["best_baseline"],
+                             baselines[c.name][per_collection[c.name]["best_baseline"]])
+                    for c in collections
+                },
+                grid=tuning.QUICK_GRID if args.quick else None,
+                depth=args.depth,
+                progress=say,
+            )
+            tuned["command"] = "python benchmarks/relevance/run.py " + " ".join(args.argv)
+            out = out_dir / "tuning.json"
+            out.write_text(json.dumps(tuned, indent=1) + "\n")
+            out.with_suffix(".md").write_text(report.tuning(tuned))
+            say(f"wrote {out} and {out.with_suffix('.md')} ({tuned['seconds']}s)")
     if args.no_study:
         return 0
     say("study (laboratory scorer, every collection)")
@@ -467,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "significance": d["significance"],
                 "parity": d["parity"],
                 "score_check": [
-                    {k: c[k] for k in ("searchlib", "quantized_lengths", "hits_compared",
+                    {k: c[k] for k in ("searchlib", "match", "hits_compared",
                                        "hits_beyond_rounding", "identical_rankings", "queries")}
                     for c in d["score_check"]
                 ],

@@ -183,6 +183,7 @@ class LabParams:
     coordination_upto: int = 1_000_000  # coordination only for queries of up to this many words
     msm: Msm = field(default_factory=Msm)
     complete_first: bool = False  # OR searches: documents with every word before the others
+    literal_single: bool = False  # every word required: keep a query's only function word
     proximity: Proximity | None = None
     feedback: Feedback | None = None
 
@@ -196,7 +197,8 @@ class LabParams:
             f"title={self.title_boost * self.title_weight:g}",
             f"drop={self.drop}",
             f"mode={self.mode}" + (f"[{self.msm.label()}]" if self.mode == "msm" else "")
-            + (" complete-first" if self.complete_first else ""),
+            + (" complete-first" if self.complete_first else "")
+            + (" literal-single" if self.literal_single else ""),
             f"coord={self.coordination:g}"
             + (f"[n<={self.coordination_upto}]" if self.coordination_upto < 1000 else ""),
         ]
@@ -384,10 +386,29 @@ class LabIndex:
             need = 1
             if p.mode == "msm":
                 need = p.msm.required(words)
+            literal = (
+                p.literal_single
+                and p.mode == "msm"
+                and need >= words
+                and everything != content
+                and sum(w in question_words() for w in query_words(text)) == 1
+            )
+            if literal:
+                lit_scores, lit_matched = self.score(everything, p)
+                lit = np.flatnonzero(lit_matched == len(everything))
+                if len(lit):
+                    top = lit[np.lexsort([lit, -lit_scores[lit]])][:depth]
+                    return Ranked(
+                        docs=top.tolist(),
+                        scores=lit_scores[top].tolist(),
+                        matched=lit_matched[top].tolist(),
+                        words=len(everything),
+                    )
             candidates = np.flatnonzero(matched >= max(need, 1))
-            if len(candidates) == 0 and need > 1:
+            if (len(candidates) == 0 and need > 1) or literal:
                 relaxed = True
                 candidates = np.flatnonzero(matched > 0)
+                anded = words <= 1  # any of one word is every word: no feedback
             else:
                 anded = need >= words
             coord = self._coord(matched, words, p)

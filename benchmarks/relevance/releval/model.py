@@ -15,7 +15,9 @@ In short (details in :class:`Model` and ``MODEL.md``):
   multiplied by the Robertson-Spärck Jones idf of the number of documents with the term in
   either field (floored at 1e-6);
 * the query's function words (``what``, ``does``, ``about``...) are left out unless nothing
-  else would be left;
+  else would be left; but a search that requires every word keeps the function word of a
+  query that has only one (``off shrugs``: a keyword query, taken as typed; when nothing has
+  all its words, the fallback is any of the other words);
 * ``match="auto"`` (the default) requires every word of a query of up to 3 words and any
   word of a longer one; ``"all"`` every word; ``"any"`` any word; a search that requires every
   word and finds nothing falls back to any word (``relaxed``); a search that does not require
@@ -210,6 +212,11 @@ class ReferenceIndex:
         tf = m.title_weight * p.tf_title / bt + p.tf_body / bb
         return p.docs, self.idf(term) * tf * (m.k1 + 1.0) / (tf + m.k1)
 
+    @staticmethod
+    def function_words(text: str) -> int:
+        """How many of a query's words are function words."""
+        return sum(1 for w in QUERY_WORD.findall(text) if w.lower() in FUNCTION_WORDS)
+
     def query(self, text: str) -> Query:
         """The terms of a plain-words query (function words out unless nothing else is left)."""
         words = [w.lower() for w in QUERY_WORD.findall(text)]
@@ -277,17 +284,43 @@ class ReferenceIndex:
         n = len(q.terms)
         if n == 0:
             return Result([], [], [], 0, 0, False, {})
-        base = dict.fromkeys(q.terms, 1.0)
-        scores, matched = self.weighted_scores(base, m)
         if match == "any":
             required = 1
         elif match == "all" or n <= m.auto_all_upto:
             required = n
         else:
             required = 1
+        literal = (
+            match != "any"
+            and required == n
+            and q.all_terms != q.terms
+            and self.function_words(text) == 1
+        )
+        if literal:
+            # a keyword query with a single function word, every word required: as typed
+            literal = dict.fromkeys(q.all_terms, 1.0)
+            scores, matched = self.weighted_scores(literal, m)
+            members = np.flatnonzero(matched >= len(literal))
+            if len(members) or not relax:
+                order = members[np.lexsort([members, -scores[members]])][:depth]
+                return Result(
+                    docs=order.tolist(),
+                    scores=scores[order].tolist(),
+                    matched=matched[order].tolist(),
+                    total=len(members),
+                    required=len(literal),
+                    relaxed=False,
+                    expansion={},
+                )
+        base = dict.fromkeys(q.terms, 1.0)
+        scores, matched = self.weighted_scores(base, m)
         members = np.flatnonzero(matched >= required)
         relaxed = False
         if not len(members) and required > 1 and relax:
+            required, relaxed = 1, True
+            members = np.flatnonzero(matched >= 1)
+        elif literal:
+            # the literal search above found nothing: any of the content words
             required, relaxed = 1, True
             members = np.flatnonzero(matched >= 1)
         coord = np.ones(self.n)

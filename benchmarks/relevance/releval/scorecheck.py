@@ -1,104 +1,35 @@
-"""Does searchlib score what BM25F says it should? (the idea of bm25s' ``tests/comparison``)
+"""Does searchlib score what its ranking model says it should? (the idea of bm25s'
+``tests/comparison``)
 
-searchlib ranks with Whoosh's BM25F: for each distinct query word and each of title and body,
-``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * fl / avgfl))`` summed, where idf is
-``log(N / (df + 1)) + 1`` per field, ``tf`` is the term frequency times the field's index-time
-boost (2 for the title), ``fl`` the field's length in analysed words *as stored by Whoosh*
-(quantised to one byte) and ``avgfl`` the exact mean length. The reference
-(:func:`~.bm25.whoosh_bm25f`) computes that from the raw text with none of Whoosh's ranking
-code. For every query, the scores searchlib returns are compared with the reference's for the
-same documents, and searchlib's ranking with the reference's own ranking in the same match
-mode. Two references are used: with quantised lengths (which must agree to the 6 decimals that
-``Hit.score`` carries) and with exact lengths (the residual difference is what the one-byte
-length encoding costs).
+searchlib ranks with the model chosen in issue 14 (``MODEL.md``). Its reference implementation,
+:mod:`.model`, shares no code with searchlib or Whoosh: it analyses the raw text with the index's
+analyser and computes BM25F over title and body (RSJ idf, Whoosh's one-byte field lengths), the
+match rule, coordination, the every-word-first order and RM3 feedback itself. For every query,
+searchlib's hits are compared with the reference's ranking in the same match mode and with the
+same knobs: the ranking must be identical (ids in order, and the total and relaxation), and each
+score equal to the 6 decimals ``Hit.score`` keeps.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
-from .bm25 import WHOOSH_STOP_WORDS, Mode, ReferenceBM25, whoosh_bm25f
 from .collection import Collection, sanitise
-from .systems import SearchlibConfig, SearchlibSystem
-
-#: searchlib's BM25F parameters when it has no ``Ranking`` (Whoosh's ``BM25F()`` defaults).
-WHOOSH_K1 = 1.2
-WHOOSH_B = 0.75
-TITLE_BOOST = 2.0
-
-
-def searchlib_any_model() -> tuple[float, frozenset[str]]:
-    """How searchlib's ``match="any"`` ranks: the coordination power and the question words
-    it leaves out (1.0 and none in versions without them)."""
-    import searchlib
-
-    ranking = getattr(searchlib, "Ranking", None)
-    power = float(getattr(ranking(), "coordination", 1.0)) if ranking is not None else 1.0
-    try:
-        from searchlib.ranking import QUESTION_WORDS
-    except ImportError:
-        return power, frozenset()
-    return power, frozenset(QUESTION_WORDS)
-
-
-def without_question_words(text: str, words: frozenset[str]) -> str:
-    """``text`` without the question words, as searchlib's ``match="any"`` drops them (unless
-    nothing searchable would be left)."""
-    kept = [w for w in text.split() if w not in words]
-    return " ".join(kept) if any(w not in WHOOSH_STOP_WORDS for w in kept) else text
+from .model import Match, ReferenceIndex
+from .systems import SearchlibConfig, search_options
 
 
 def searchlib_defaults() -> dict[str, Any]:
-    """searchlib's default k1, b, title_weight, proximity and match (Whoosh's BM25F and AND
-    when it has no knobs)."""
+    """searchlib's ``Ranking()`` defaults and its default match mode."""
+    import dataclasses
 
     import searchlib
 
-    from .systems import search_options
-
-    default_match = search_options().get("match", "all")
-    ranking = getattr(searchlib, "Ranking", None)
-    if ranking is None:
-        return {
-            "k1": WHOOSH_K1,
-            "b": WHOOSH_B,
-            "title_weight": 1.0,
-            "proximity": 0.0,
-            "match": default_match,
-        }
-    r = ranking()
-    return {
-        "k1": float(r.k1),
-        "b": float(r.b),
-        "title_weight": float(getattr(r, "title_weight", 1.0)),
-        "proximity": float(getattr(r, "proximity", 0.0)),
-        "match": default_match,
-    }
-
-
-def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
-    """Kendall's tau-b between two score lists over the same items (1.0 for fewer than 2)."""
-    n = len(a)
-    concordant = discordant = ties_a = ties_b = 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            da = a[i] - a[j]
-            db = b[i] - b[j]
-            if da == 0 and db == 0:
-                continue
-            if da == 0:
-                ties_a += 1
-            elif db == 0:
-                ties_b += 1
-            elif (da > 0) == (db > 0):
-                concordant += 1
-            else:
-                discordant += 1
-    denom = ((concordant + discordant + ties_a) * (concordant + discordant + ties_b)) ** 0.5
-    return 1.0 if denom == 0 else (concordant - discordant) / denom
+    ranking = searchlib.Ranking()
+    out: dict[str, Any] = {f.name: getattr(ranking, f.name) for f in dataclasses.fields(ranking)}
+    out["match"] = search_options().get("match", "all")
+    return out
 
 
 def check(
@@ -107,87 +38,69 @@ def check(
     *,
     config: SearchlibConfig | None = None,
     depth: int = 100,
-    quantize: bool = True,
-    reference: ReferenceBM25 | None = None,
+    reference: ReferenceIndex | None = None,
 ) -> dict[str, Any]:
-    """Compare searchlib (with ``config``) against the reference.
+    """Compare searchlib (with ``config``) against the reference model with the same knobs.
 
-    Proximity re-scoring is not BM25F: when searchlib's default proximity is not 0 and
-    ``config`` leaves it unset, the check runs with ``proximity=0``.
-
-    Returns the largest and median relative score difference over every (query, hit), how
-    many hits differ by more than the 6-decimal rounding of ``Hit.score``, and rank agreement:
-    queries whose whole ranking (and whose top 10) is the same as the reference's own, the mean
-    overlap of the top 10, and the mean Kendall tau between the two systems' scores of
-    searchlib's hits.
+    Returns how many queries have the same ranking (the whole ``depth``, and the top 10), the
+    same total and the same relaxation; the largest and median score differences over every
+    hit of the same document at the same rank; and how many differ by more than ``Hit.score``'s
+    rounding.
     """
+    import searchlib
+
     config = config or SearchlibConfig()
-    defaults = searchlib_defaults()
-    if config.proximity is None and defaults["proximity"]:
-        config = replace(config, proximity=0.0)
-    k1 = config.k1 if config.k1 is not None else defaults["k1"]
-    b = config.b if config.b is not None else defaults["b"]
-    tw = config.title_weight if config.title_weight is not None else defaults["title_weight"]
     if config.proximity:
-        raise ValueError("the score check needs proximity=0 (the reference has no proximity)")
-    mode: Mode = "any" if (config.match or defaults["match"]) == "any" else "all"
-    power, question_words = searchlib_any_model()
-    ref = reference or ReferenceBM25(
-        collection.docs,
-        whoosh_bm25f(k1=k1, b=b, title_boost=TITLE_BOOST, title_weight=tw, quantize=quantize),
-    )
-    system = SearchlibSystem(index_path, "searchlib", config)
+        raise ValueError("the score check needs proximity=0 (the model has no proximity)")
+    match: Match = (config.match or searchlib_defaults()["match"])  # type: ignore[assignment]
+    ref = reference or ReferenceIndex((d.title, d.body) for d in collection.docs)
+    model = config.model()
+    kwargs = {"ranking": searchlib.Ranking(**config.ranking_kwargs())}
+    ids = [d.id for d in collection.docs]
     rel: list[float] = []
-    over_rounding = 0
-    identical = identical10 = 0
-    overlap10: list[float] = []
-    taus: list[float] = []
+    worst_abs = 0.0
+    beyond = identical = identical10 = same_total = same_relaxed = 0
     worst: tuple[float, str, str] = (0.0, "", "")
-    try:
+    with searchlib.Index(index_path, **kwargs) as index:
         for q in collection.judged_queries():
             text = sanitise(q.text)
-            got = system.search(q.text, depth)
-            how: Mode = mode
-            if mode == "any":
-                text = without_question_words(text, question_words)
-            elif question_words:
-                strict = ref.rank(text, depth=1, mode="all")
-                if not strict.ids or strict.matched[0] != strict.words:
-                    # nothing has every word: searchlib relaxes without the question words
-                    text, how = without_question_words(text, question_words), "relaxed"
-            mine = ref.rank(text, depth=depth, mode=how, coordination=power)
-            full = ref.rank(text, depth=len(collection.docs), mode=how, coordination=power)
-            expected = dict(zip(full.ids, full.scores, strict=True))
-            theirs = [expected.get(d, 0.0) for d in got.ids]
-            for doc, s, r in zip(got.ids, got.scores, theirs, strict=True):
-                d = abs(s - r) / abs(r) if r else abs(s - r)
-                rel.append(d)
-                if abs(s - r) > 5e-7 + 1e-12 * abs(r):
-                    over_rounding += 1
-                if d > worst[0]:
-                    worst = (d, q.qid, doc)
-            identical += got.ids == mine.ids
-            identical10 += got.ids[:10] == mine.ids[:10]
-            if mine.ids:
-                shared = set(got.ids[:10]) & set(mine.ids[:10])
-                overlap10.append(len(shared) / min(10, len(mine.ids)))
-            taus.append(kendall_tau(got.scores, theirs))
-    finally:
-        system.close()
-    queries = len(collection.judged_queries())
+            expected = ref.search(text, model, match=match, depth=depth)
+            try:
+                got = index.search(text, limit=depth, match=match, facets=(),
+                                   histogram=False, fragments=0, suggest=False)
+            except searchlib.QueryError:
+                got = None
+            got_ids = [h.id for h in got.hits] if got is not None else []
+            got_scores = [h.score for h in got.hits] if got is not None else []
+            want_ids = [ids[d] for d in expected.docs]
+            identical += got_ids == want_ids
+            identical10 += got_ids[:10] == want_ids[:10]
+            same_total += (got.total if got is not None else 0) == expected.total
+            same_relaxed += (got.relaxed if got is not None else False) == expected.relaxed
+            for doc, s, want_doc, r in zip(got_ids, got_scores, want_ids, expected.scores,
+                                           strict=False):
+                if doc != want_doc:
+                    continue
+                diff = abs(s - r)
+                rel.append(diff / abs(r) if r else diff)
+                worst_abs = max(worst_abs, diff)
+                if diff > 5e-7 + 1e-12 * abs(r):
+                    beyond += 1
+                if rel[-1] > worst[0]:
+                    worst = (rel[-1], q.qid, doc)
     return {
         "searchlib": config.label(),
-        "reference": ref.params.label() + f", mode={mode}",
-        "quantized_lengths": quantize,
-        "queries": queries,
+        "reference": f"releval.model ({model}), match={match}",
+        "match": match,
+        "queries": len(collection.judged_queries()),
         "hits_compared": len(rel),
+        "max_abs_diff": worst_abs,
         "max_rel_diff": max(rel, default=0.0),
         "median_rel_diff": statistics.median(rel) if rel else 0.0,
-        "hits_beyond_rounding": over_rounding,
+        "hits_beyond_rounding": beyond,
         "worst": {"rel_diff": worst[0], "qid": worst[1], "doc": worst[2]},
         "identical_rankings": identical,
         "identical_top10": identical10,
-        "mean_overlap_top10": statistics.fmean(overlap10) if overlap10 else 1.0,
-        "mean_kendall_tau": statistics.fmean(taus) if taus else 1.0,
-        "length_rounding": ref.length_rounding(),
+        "same_totals": same_total,
+        "same_relaxed": same_relaxed,
     }

@@ -62,6 +62,7 @@ def chosen_params(model: Model | None = None, match: str = "auto") -> LabParams:
         drop="question",
         coordination=m.coordination,
         complete_first=True,
+        literal_single=True,
         feedback=Feedback(
             "rm3", m.feedback_docs, m.feedback_terms, m.feedback_query_weight, max_df=0.5,
             skip_function_words=True,
@@ -259,11 +260,11 @@ class Study:
             p = start
             if match == "auto":
                 p = replace(CURRENT_ANY, mode="msm", msm=Msm(m.auto_all_upto, 0.0),
-                            complete_first=True)
+                            complete_first=True, literal_single=True)
                 steps.append(
-                    (f"automatic rule: every word up to {m.auto_all_upto} words, else any word "
-                     "with the documents that have them all first; fallback ranked by score x "
-                     "coordination", p)
+                    (f"automatic rule: every word up to {m.auto_all_upto} words (a single "
+                     "function word kept), else any word with the documents that have them all "
+                     "first; fallback ranked by score x coordination", p)
                 )
             p = replace(p, idf="rsj")
             steps.append(("+ Robertson-Spärck Jones idf", p))
@@ -279,7 +280,9 @@ class Study:
             if not p.complete_first:
                 p = replace(p, complete_first=True)
                 steps.append(("+ documents with every word first", p))
-            p = replace(p, feedback=final[match].feedback)
+            # (keeping a single function word only applies when every word is required: not
+            # in match="any")
+            p = replace(p, feedback=final[match].feedback, literal_single=True)
             steps.append(
                 (f"+ RM3 feedback ({m.feedback_docs} docs, {m.feedback_terms} terms, "
                  f"query weight {m.feedback_query_weight:g}) = the chosen model", p)

@@ -101,23 +101,50 @@ def search_options() -> dict[str, Any]:
     return {name: p.default for name, p in params.items()}
 
 
+#: searchlib's ``Ranking`` knobs that a :class:`SearchlibConfig` may set.
+RANKING_KNOBS = (
+    "k1",
+    "b_title",
+    "b_body",
+    "title_weight",
+    "auto_all_upto",
+    "coordination",
+    "feedback_docs",
+    "feedback_terms",
+    "feedback_query_weight",
+    "proximity",
+)
+
+
 @dataclass(frozen=True)
 class SearchlibConfig:
-    """searchlib's ranking knobs (None: leave searchlib's default)."""
+    """searchlib's ranking knobs (``Ranking``'s fields) and match mode; None leaves searchlib's
+    default."""
 
     k1: float | None = None
-    b: float | None = None
+    b_title: float | None = None
+    b_body: float | None = None
     title_weight: float | None = None
+    auto_all_upto: int | None = None
+    coordination: float | None = None
+    feedback_docs: int | None = None
+    feedback_terms: int | None = None
+    feedback_query_weight: float | None = None
     proximity: float | None = None
     match: str | None = None
 
     def ranking_kwargs(self) -> dict[str, float]:
         """The ``Ranking(...)`` arguments that are set."""
-        names = ("k1", "b", "title_weight", "proximity")
-        return {n: v for n in names if (v := getattr(self, n)) is not None}
+        return {n: v for n in RANKING_KNOBS if (v := getattr(self, n)) is not None}
+
+    def model(self) -> Model:
+        """The reference model with the same knobs (:class:`~.model.Model`; proximity is not
+        part of it)."""
+        knobs = {k: v for k, v in self.ranking_kwargs().items() if k != "proximity"}
+        return Model(**knobs)  # type: ignore[arg-type]
 
     def label(self) -> str:
-        """``k1=.. b=.. title_weight=.. proximity=.. match=..`` (only what is set)."""
+        """``k1=.. b_title=.. ... match=..`` (only what is set)."""
         parts = [f"{k}={v:g}" for k, v in self.ranking_kwargs().items()]
         if self.match:
             parts.append(f"match={self.match}")

@@ -1,15 +1,20 @@
 """searchlib's query tree compiled for Whoosh: a Whoosh query, or a plan for the vectorised scorer.
 
-Words without a field search the title and the body (the title's matches multiplied by the
-ranking's ``title_weight``), as Whoosh's ``MultifieldParser`` would: a word is
-``title:w OR body:w``; a word that analyses into several terms ("al-nusra") needs all of them in
-the same field; a phrase is a phrase in the title or in the body. Entity, tag and source scopes
-search their word fields; ``id:`` the exact id.
+Words without a field search the title and the body, as Whoosh's ``MultifieldParser`` would: a
+word matches ``title:w OR body:w``; a word that analyses into several terms ("al-nusra") needs
+all of them in the same field; a phrase is a phrase in the title or in the body. Entity, tag and
+source scopes search their word fields; ``id:`` the exact id.
+
+:func:`to_whoosh` gives the Whoosh query (for Whoosh's matchers: they find the same articles);
+:func:`to_plan` the plan that :mod:`.scoring` matches and scores with searchlib's ranking model
+(a word without a field is one BM25F term over title and body, see :mod:`.scoring`). Every tree
+has a plan; leaves that need positions (phrases) are matched by Whoosh inside it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from whoosh import query as wq
 
@@ -27,37 +32,20 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _fields(field: str, title_weight: float) -> list[tuple[str, float]]:
-    names = FIELDS[field]
-    if field != "text":
-        return [(names[0], 1.0)]
-    return [(name, title_weight if name == sf.TITLE else 1.0) for name in names]
-
-
-def _with_boost(q: wq.Query, boost: float) -> wq.Query:
-    if boost != 1.0:
-        q.boost = q.boost * boost
-    return q
-
-
-def to_whoosh(node: Node, *, title_weight: float = 1.0) -> wq.Query:
-    """The Whoosh query for a tree without multi-terms."""
+def to_whoosh(node: Node) -> wq.Query:
+    """The Whoosh query for a tree without multi-terms (for matching: boosts are kept, but
+    searchlib's scores come from the plan, :func:`to_plan`)."""
     if isinstance(node, Term):
         per_field: list[wq.Query] = []
-        for name, weight in _fields(node.field, title_weight):
-            terms = [wq.Term(name, t, boost=weight) for t in node.terms]
+        for name in FIELDS[node.field]:
+            terms = [wq.Term(name, t) for t in node.terms]
             per_field.append(terms[0] if len(terms) == 1 else wq.And(terms))
         q = per_field[0] if len(per_field) == 1 else wq.Or(per_field)
         return _with_boost(q, node.boost)
     if isinstance(node, Phrase):
         if len(node.terms) == 1:
-            return to_whoosh(
-                Term(node.field, node.text, node.terms, boost=node.boost), title_weight=title_weight
-            )
-        phrases = [
-            wq.Phrase(name, list(node.terms), slop=node.slop, boost=weight)
-            for name, weight in _fields(node.field, title_weight)
-        ]
+            return to_whoosh(Term(node.field, node.text, node.terms, boost=node.boost))
+        phrases = [wq.Phrase(name, list(node.terms), slop=node.slop) for name in FIELDS[node.field]]
         q = phrases[0] if len(phrases) == 1 else wq.Or(phrases)
         return _with_boost(q, node.boost)
     if isinstance(node, DateRange):
@@ -68,58 +56,78 @@ def to_whoosh(node: Node, *, title_weight: float = 1.0) -> wq.Query:
     if isinstance(node, Every):
         return _with_boost(wq.Every(), node.boost)
     if isinstance(node, Not):
-        return _with_boost(wq.Not(to_whoosh(node.child, title_weight=title_weight)), node.boost)
+        return _with_boost(wq.Not(to_whoosh(node.child)), node.boost)
     if isinstance(node, And):
-        kids = [to_whoosh(c, title_weight=title_weight) for c in node.children]
-        return _with_boost(wq.And(kids), node.boost)
+        return _with_boost(wq.And([to_whoosh(c) for c in node.children]), node.boost)
     if isinstance(node, Or):
         if not node.children:
             return wq.NullQuery
-        kids = [to_whoosh(c, title_weight=title_weight) for c in node.children]
-        return _with_boost(wq.Or(kids), node.boost)
+        return _with_boost(wq.Or([to_whoosh(c) for c in node.children]), node.boost)
     raise TypeError(f"cannot compile {type(node).__name__}: expand multi-terms first")
 
 
-def to_plan(node: Node, *, title_weight: float = 1.0) -> scoring.Node | None:
-    """The vectorisable form of a tree, or None if it needs Whoosh's matchers.
+def _with_boost(q: wq.Query, boost: float) -> wq.Query:
+    if boost != 1.0:
+        q.boost = q.boost * boost
+    return q
 
-    Everything that scores must be a word in the title or body, combined with AND and OR, with
-    no boosts; ``NOT`` clauses may hold anything (they only remove articles).
+
+def _scored_terms(field: str, terms: tuple[str, ...]) -> list[scoring.Node]:
+    """The term scores of ``terms`` searched in ``field`` (a field name of the query tree)."""
+    if field == "text":
+        return [scoring.WordNode(t) for t in terms]
+    name = FIELDS[field][0]
+    return [scoring.TermNode(name, t) for t in terms]
+
+
+def _all_of(parts: list[scoring.Node], boost: float = 1.0) -> scoring.Node:
+    if len(parts) == 1:
+        part = parts[0]
+        assert isinstance(part, (scoring.WordNode, scoring.TermNode))
+        return replace(part, boost=boost) if boost != 1.0 else part
+    return scoring.AndNode(tuple(parts), boost=boost)
+
+
+def to_plan(node: Node) -> scoring.Node:
+    """The plan of a tree without multi-terms: how :mod:`.scoring` matches and scores it.
+
+    A word without a field is a :class:`~.scoring.WordNode` (BM25F over title and body); a
+    word in one field a :class:`~.scoring.TermNode`; a word of several terms must have them all
+    in one field and scores their sum; a phrase is matched by Whoosh and scores its terms' sum;
+    ``AND``, ``OR`` and ``NOT`` combine; boosts multiply.
     """
     if isinstance(node, Term):
-        if node.field not in ("text", "title", "body") or node.boost != 1.0:
-            return None
-        per_field: list[scoring.Node] = []
-        for name, weight in _fields(node.field, title_weight):
-            terms = [scoring.TermNode(name, t, weight) for t in node.terms]
-            per_field.append(terms[0] if len(terms) == 1 else scoring.AndNode(tuple(terms)))
-        return per_field[0] if len(per_field) == 1 else scoring.OrNode(tuple(per_field))
-    if getattr(node, "boost", 1.0) != 1.0:
-        return None
+        scored = _scored_terms(node.field, node.terms)
+        if len(node.terms) == 1 or node.field != "text":
+            return _all_of(scored, node.boost)
+        same_field = scoring.OrNode(
+            tuple(
+                scoring.AndNode(tuple(scoring.TermNode(name, t) for t in node.terms))
+                for name in FIELDS["text"]
+            )
+        )
+        return scoring.MatchNode(same_field, scoring.AndNode(tuple(scored)), node.boost)
+    if isinstance(node, Phrase):
+        if len(node.terms) == 1:
+            return to_plan(Term(node.field, node.text, node.terms, boost=node.boost))
+        phrase = to_whoosh(replace(node, boost=1.0))
+        scored = _scored_terms(node.field, node.terms)
+        return scoring.MatchNode(phrase, scoring.AndNode(tuple(scored)), node.boost)
+    if isinstance(node, DateRange):
+        return scoring.MatchNode(to_whoosh(replace(node, boost=1.0)), None, node.boost)
+    if isinstance(node, Every):
+        return scoring.EveryNode(node.boost)
+    if isinstance(node, Not):
+        return scoring.AndNode((scoring.EveryNode(),), (to_plan(node.child),), node.boost)
     if isinstance(node, Or):
-        options = [to_plan(c, title_weight=title_weight) for c in node.children]
-        if not options or any(o is None for o in options):
-            return None
-        return scoring.OrNode(tuple(o for o in options if o is not None))
+        return scoring.OrNode(tuple(to_plan(c) for c in node.children), node.boost)
     if isinstance(node, And):
-        required: list[scoring.Node] = []
-        excluded: list[scoring.Node | wq.Query] = []
-        for child in node.children:
-            if isinstance(child, Not):
-                inner = child.child
-                excluded.append(
-                    to_plan(inner, title_weight=title_weight)
-                    or to_whoosh(inner, title_weight=title_weight)
-                )
-                continue
-            plan = to_plan(child, title_weight=title_weight)
-            if plan is None:
-                return None
-            required.append(plan)
+        required = [to_plan(c) for c in node.children if not isinstance(c, Not)]
+        excluded = [to_plan(c.child) for c in node.children if isinstance(c, Not)]
         if not required:
-            return None
-        return scoring.AndNode(tuple(required), tuple(excluded))
-    return None
+            required = [scoring.EveryNode()]
+        return scoring.AndNode(tuple(required), tuple(excluded), node.boost)
+    raise TypeError(f"cannot plan {type(node).__name__}: expand multi-terms first")
 
 
 def proximity_terms(node: Node) -> list[str]:

@@ -2,36 +2,46 @@
 
 Facet counts and the date histogram never walk stored documents and never run a query per
 bucket: each segment has a doc-values table (:mod:`.docvalues`), so counting is one pass over the
-matching documents. Plain-word queries are matched and scored by the vectorised scorer
-(:mod:`.scoring`); other shapes (phrases, entity fields, boosts, date ranges inside OR...) by
-Whoosh's matchers, with the same BM25F scores. The final order (coordination, recency, proximity,
-date order) comes from the engine-free :mod:`searchlib.ranking`.
+matching documents. Every query is matched and scored by the vectorised scorer (:mod:`.scoring`)
+with searchlib's ranking model; phrases are found by Whoosh's matchers inside it. An index opened
+with ``vectorized=False`` matches the whole query with Whoosh's matchers instead, and scores the
+same articles with the same model (on postings read for that search only).
+
+Ranking (:func:`run`): the scores times the coordination factor of the request's clauses; with
+``coverage="all-first"`` the articles that match every clause first; with ``feedback``, RM3
+pseudo-relevance feedback from the best first-pass articles (their stored title and body,
+analysed again) re-scores the same matches; then recency, proximity and the order, from the
+engine-free :mod:`searchlib.ranking`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
-from whoosh import collectors
+import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ... import ranking
+from ... import text as tx
 from ...backend import Candidate, MatchRequest, MatchSet
 from ...model import FacetName
-from ...query import Node
-from ...ranking import NO_DAY, IntArray
+from ...query import Every
+from ...ranking import NO_DAY, QUESTION_WORDS, IntArray, Ranking
 from . import schema as sf
 from . import scoring
 from .compile import proximity_terms, to_plan, to_whoosh
-from .docvalues import DocValues, SegmentValues, count_values
+from .docvalues import DocValues, SegmentValues, count_values, segment_key
 from .scoring import FloatArray
+
+#: Bytes of postings and of term scores that a search on an index opened with
+#: ``vectorized=False`` may keep while it runs (each.)
+PRIVATE_CACHE_BYTES = 16 * 1024 * 1024
 
 
 class Budget:
@@ -48,30 +58,8 @@ class Budget:
         return self.exceeded
 
 
-class _BudgetCollector(collectors.WrappingCollector):  # type: ignore[misc]
-    """Stops collecting (raising Whoosh's ``TimeLimit``) when the budget runs out.
-
-    Unlike Whoosh's ``TimeLimitCollector`` it starts no timer thread: it looks at the clock
-    every 1,024 matches.
-    """
-
-    def __init__(self, child: Any, budget: Budget) -> None:
-        super().__init__(child)
-        self.budget = budget
-
-    def collect_matches(self) -> None:
-        child = self.child
-        for i, sub_docnum in enumerate(child.matches()):
-            if not i & 1023 and self.budget.spent():
-                raise collectors.TimeLimit
-            child.collect(sub_docnum)
-
-
 Matched: TypeAlias = list[tuple[Searcher, int, SegmentValues, IntArray]]
 """Per segment with matches: (segment searcher, docnum offset, doc-values, local docnums)."""
-
-RankFilter: TypeAlias = "wq.Query | set[int] | None"
-"""What the ranking pass is restricted to: a filter query, or the global docnums of matches."""
 
 _CHUNK = 4096
 
@@ -149,7 +137,7 @@ def field_terms(searcher: Searcher, field: str) -> list[str]:
 
 
 class VectorPath:
-    """Matching and ranking with :mod:`.scoring`, segment by segment."""
+    """Matching and scoring with :mod:`.scoring`, segment by segment, for one search."""
 
     def __init__(
         self,
@@ -158,37 +146,40 @@ class VectorPath:
         postings: scoring.PostingsCache,
         filters: Filters | None,
         budget: Budget,
+        ranking: Ranking | None = None,
     ) -> None:
         self.searcher = searcher
         self.docvalues = docvalues
-        self.postings = postings
         self.filters = filters
         self.budget = budget
-        self.scorers = [(sub, offset, self._scorer(sub)) for sub, offset in leaves(searcher)]
-
-    def _scorer(self, sub: Searcher) -> scoring.SegmentScorer:
-        reader = sub.reader()
-        segment = reader.segment()
-        key = segment.segment_id() if segment is not None else str(id(reader))
-        return scoring.SegmentScorer(
-            self.searcher,
-            sub,
-            key,
-            self.postings,
-            self.docvalues.lengths(reader),
-            self.docvalues.live(reader),
-        )
+        segments = []
+        for sub, offset in leaves(searcher):
+            reader = sub.reader()
+            segments.append(
+                scoring.Segment(
+                    sub,
+                    offset,
+                    segment_key(reader),
+                    int(reader.doc_count_all()),
+                    docvalues.live(reader),
+                    docvalues.lengths(reader),
+                )
+            )
+        self.stats = scoring.Statistics(searcher, segments, postings, ranking or Ranking())
+        self.scorers = [scoring.SegmentScorer(self.stats, i) for i in range(len(segments))]
+        self._by_offset = {s.offset: i for i, s in enumerate(segments)}
 
     def run(self, node: scoring.Node) -> tuple[Matched, list[FloatArray]]:
         """The matches of ``node`` within the filters, and their scores, per segment."""
         matched: Matched = []
         scores: list[FloatArray] = []
         f = self.filters
-        for sub, offset, scorer in self.scorers:
+        for scorer in self.scorers:
             if self.budget.spent():
                 break
+            segment = scorer.segment
             docs, doc_scores = scorer.evaluate(node)
-            table = self.docvalues.for_reader(sub.reader())
+            table = self.docvalues.for_reader(segment.searcher.reader())
             if f is not None and len(docs) and f.include is not None:
                 keep = np.isin(docs, scorer.docs_of(f.include), assume_unique=True)
                 docs, doc_scores = docs[keep], doc_scores[keep]
@@ -199,19 +190,46 @@ class VectorPath:
                 keep = table.in_date_range(f.first, f.last)[docs]
                 docs, doc_scores = docs[keep], doc_scores[keep]
             if len(docs):
-                matched.append((sub, offset, table, docs))
+                matched.append((segment.searcher, segment.offset, table, docs))
                 scores.append(doc_scores)
         return matched, scores
 
-    def coverage(self, clauses: Sequence[scoring.Node | wq.Query]) -> dict[int, IntArray]:
-        """For each segment offset, how many of ``clauses`` each document matches."""
-        out: dict[int, IntArray] = {}
-        for sub, offset, scorer in self.scorers:
-            counts = np.zeros(sub.reader().doc_count_all(), dtype=np.int32)
+    def score(self, node: scoring.Node, matched: Matched) -> list[FloatArray]:
+        """The scores of ``node`` for documents matched elsewhere (0 where it has none)."""
+        out: list[FloatArray] = []
+        for _, offset, _, docs in matched:
+            known, known_scores = self.scorers[self._by_offset[offset]].evaluate(node)
+            scores = np.zeros(len(docs), dtype=np.float64)
+            if len(known):
+                at = np.minimum(np.searchsorted(known, docs), len(known) - 1)
+                found = known[at] == docs
+                scores[found] = known_scores[at[found]]
+            out.append(scores)
+        return out
+
+    def coverage(self, clauses: Sequence[scoring.Node], matched: Matched) -> IntArray:
+        """How many of ``clauses`` each matched document matches, in ``matched`` order."""
+        parts: list[IntArray] = []
+        for _, offset, _, docs in matched:
+            scorer = self.scorers[self._by_offset[offset]]
+            counts = np.zeros(scorer.segment.size, dtype=np.int32)
             for clause in clauses:
                 counts[scorer.docs_of(clause)] += 1
-            out[offset] = counts
-        return out
+            parts.append(counts[docs])
+        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+
+    def words(self, weights: dict[str, float], matched: Matched) -> FloatArray:
+        """``sum(weight * BM25F score of the word)`` over ``weights``, for each matched
+        document (a word searched in the title and the body), in ``matched`` order."""
+        parts: list[FloatArray] = []
+        for _, offset, _, docs in matched:
+            i = self._by_offset[offset]
+            total = np.zeros(self.stats.segments[i].size, dtype=np.float64)
+            for text, weight in weights.items():
+                ids, scores = self.stats.word(text)[i]
+                total[ids] += weight * scores
+            parts.append(total[docs])
+        return np.concatenate(parts) if parts else np.zeros(0, np.float64)
 
 
 def _matched(
@@ -264,78 +282,6 @@ def _total(matched: Matched) -> int:
     return sum(len(docs) for *_, docs in matched)
 
 
-def _docset(matched: Matched) -> set[int]:
-    """The global document numbers of the matches, as Whoosh's ``filter=`` takes them."""
-    out: set[int] = set()
-    for _, offset, _, docs in matched:
-        out.update((docs + offset).tolist())
-    return out
-
-
-def _collect(
-    searcher: Searcher, q: wq.Query, mask: RankFilter, budget: Budget
-) -> list[tuple[float, int]]:
-    """(score, global docnum) of every match of ``q`` within ``mask``, within the budget."""
-    inner = searcher.collector(limit=None, filter=mask)
-    # whoosh3 3.54's matcher replacement (a pruning step) can drop the best document:
-    # "quarter first" on Reuters-21578 with limit=30 loses the top hit. Rank without it.
-    scored = inner
-    while isinstance(scored, collectors.WrappingCollector):
-        scored = scored.child
-    if isinstance(scored, collectors.ScoredCollector):
-        scored.replace = 0
-    collector = _BudgetCollector(inner, budget)
-    with contextlib.suppress(collectors.TimeLimit):
-        searcher.search_with_collector(q, collector)
-    results = collector.results()
-    return [(float(results.score(i)), results.docnum(i)) for i in range(results.scored_length())]
-
-
-def _whoosh_scores(
-    searcher: Searcher, q: wq.Query, matched: Matched, mask: RankFilter, budget: Budget
-) -> list[FloatArray]:
-    """Whoosh's scores of ``matched`` under ``q``, aligned with each segment's documents.
-
-    A document the time budget left unscored gets 0.
-    """
-    scored = _collect(searcher, q, mask, budget)
-    if scored:
-        pairs = np.asarray(sorted((d, s) for s, d in scored), dtype=np.float64)
-        known, known_scores = pairs[:, 0].astype(np.int64), pairs[:, 1]
-    else:
-        known, known_scores = np.zeros(0, np.int64), np.zeros(0, np.float64)
-    out: list[FloatArray] = []
-    for _, offset, _, docs in matched:
-        wanted = docs.astype(np.int64) + offset
-        at = np.minimum(np.searchsorted(known, wanted), max(len(known) - 1, 0))
-        found = known[at] == wanted if len(known) else np.zeros(len(wanted), np.bool_)
-        out.append(np.where(found, known_scores[at] if len(known) else 0.0, 0.0))
-    return out
-
-
-def _coverage(
-    matched: Matched,
-    clauses: Sequence[Node],
-    vector: VectorPath | None,
-    title_weight: float,
-) -> IntArray:
-    """How many of ``clauses`` each matched document matches, in ``matched`` order."""
-    parts: list[IntArray] = []
-    compiled = [to_whoosh(c, title_weight=title_weight) for c in clauses]
-    if vector is not None:
-        plans = [to_plan(c, title_weight=title_weight) for c in clauses]
-        by_offset = vector.coverage(
-            [p if p is not None else q for p, q in zip(plans, compiled, strict=True)]
-        )
-        return np.concatenate([by_offset[offset][docs] for _, offset, _, docs in matched])
-    for sub, _, _, docs in matched:
-        counts = np.zeros(sub.reader().doc_count_all(), dtype=np.int32)
-        for clause in compiled:
-            counts[np.fromiter(clause.docs(sub), dtype=np.int32)] += 1
-        parts.append(counts[docs])
-    return np.concatenate(parts) if parts else np.zeros(0, np.int32)
-
-
 def _near(searcher: Searcher, pairs: list[tuple[str, str]], docnums: list[int]) -> FloatArray:
     """For each document, the fraction of ``pairs`` it holds side by side (title or body)."""
     found = np.zeros(len(docnums), dtype=np.float64)
@@ -358,52 +304,117 @@ def _near(searcher: Searcher, pairs: list[tuple[str, str]], docnums: list[int]) 
     return found / max(len(pairs), 1)
 
 
+def _feedback(
+    path: VectorPath,
+    request: MatchRequest,
+    matched: Matched,
+    raw: FloatArray,
+    first: FloatArray,
+    complete: npt.NDArray[np.bool_] | None,
+    docnums: npt.NDArray[np.int64],
+) -> FloatArray | None:
+    """RM3: the first pass's best documents give expansion terms, mixed with the query's own
+    (``raw``: the first pass's scores before coordination, ``first``: after). Returns the mixed
+    query's scores before coordination, or None when there is nothing to add."""
+    model = request.ranking
+    best = ranking.top(first, docnums, model.feedback_docs, first=complete)
+    if not len(best):
+        return None
+    documents = []
+    for docnum in docnums[best].tolist():
+        stored = path.searcher.stored_fields(int(docnum))
+        terms = [
+            term
+            for text in (stored.get(sf.TITLE) or "", stored.get(sf.BODY) or "")
+            for word in tx.tokens(text)
+            if (term := tx.analyse(word)) is not None
+        ]
+        documents.append(terms)
+    rel = ranking.relevance_model(documents, [float(first[i]) for i in best])
+    function_terms = {t for w in QUESTION_WORDS if (t := tx.analyse(w)) is not None}
+
+    def accept(term: str) -> bool:
+        return not term.isdigit() and term not in function_terms and path.stats.rare(term)
+
+    chosen = ranking.expansion(rel, accept, model.feedback_terms)
+    if not chosen:
+        return None
+    a = model.feedback_query_weight
+    added = path.words({t: (1.0 - a) * v for t, v in chosen.items()}, matched)
+    mixed: FloatArray = (a / len(request.clauses)) * raw + added
+    return mixed
+
+
 def _rank(
     searcher: Searcher,
+    path: VectorPath | None,
     request: MatchRequest,
     matched: Matched,
     scores: list[FloatArray],
     coverage: IntArray | None,
+    budget: Budget,
 ) -> tuple[Candidate, ...]:
     """The best ``request.depth`` matches, best first."""
     if not matched:
         return ()
     model = request.ranking
     docnums = np.concatenate([docs.astype(np.int64) + offset for _, offset, _, docs in matched])
-    all_scores = np.concatenate(scores) if scores else np.zeros(len(docnums))
+    raw = np.concatenate(scores) if scores else np.zeros(len(docnums))
     days = np.concatenate([table.days[docs] for _, _, table, docs in matched])
+    clauses = len(request.clauses)
     first_key: IntArray | None = None
-    if coverage is not None:
-        if request.coverage == "factor":
-            all_scores = ranking.coordination(
-                all_scores, coverage, len(request.clauses), model.coordination
-            )
-        elif request.coverage == "first":
-            first_key = coverage
+    complete: npt.NDArray[np.bool_] | None = None
+    factor = coverage is not None and request.coverage in ("factor", "all-first")
+    if coverage is not None and request.coverage == "all-first" and clauses:
+        complete = coverage >= clauses
+    elif coverage is not None and request.coverage == "first":
+        first_key = coverage
+    all_scores = raw
+    if factor:
+        assert coverage is not None
+        all_scores = ranking.coordination(raw, coverage, clauses, model.coordination)
+    by_date = request.sort == "date"
+    if (
+        request.feedback
+        and model.feedback
+        and path is not None
+        and request.scored
+        and not by_date
+        and factor
+        and clauses > 1
+        and not budget.spent()
+    ):
+        mixed = _feedback(path, request, matched, raw, all_scores, complete, docnums)
+        if mixed is not None:
+            assert coverage is not None
+            all_scores = ranking.coordination(mixed, coverage, clauses, model.coordination)
     if request.recency is not None and request.sort == "relevance":
         # age counts back from the newest match: the latest coverage of the subject
         origin = int(days.max(initial=NO_DAY))
         all_scores = ranking.recency_boost(all_scores, days, origin, request.recency)
-    by_date = request.sort == "date"
-    positions = ranking.order(
-        all_scores, docnums, days=days if by_date else None, coverage=first_key
-    )
     pairs = (
         ranking.adjacent_pairs(proximity_terms(request.tree))
         if model.proximity and not by_date
         else []
     )
+    wanted = max(request.depth, ranking.PROXIMITY_DEPTH) if pairs else request.depth
+    if by_date:
+        positions = ranking.order(all_scores, docnums, days=days)[:wanted]
+    elif first_key is not None:
+        positions = ranking.order(all_scores, docnums, coverage=first_key)[:wanted]
+    else:
+        positions = ranking.top(all_scores, docnums, wanted, first=complete)
     if pairs:
-        top = positions[: max(request.depth, ranking.PROXIMITY_DEPTH)]
-        near = _near(searcher, pairs, docnums[top].tolist())
+        near = _near(searcher, pairs, docnums[positions].tolist())
         all_scores = all_scores.copy()
-        all_scores[top] *= 1.0 + model.proximity * near
+        all_scores[positions] *= 1.0 + model.proximity * near
         reordered = ranking.order(
-            all_scores[top],
-            docnums[top],
-            coverage=first_key[top] if first_key is not None else None,
+            all_scores[positions],
+            docnums[positions],
+            coverage=first_key[positions] if first_key is not None else None,
+            first=complete[positions] if complete is not None else None,
         )
-        positions = np.concatenate([top[reordered], positions[len(top) :]])
+        positions = positions[reordered]
     best = positions[: request.depth]
     return tuple(
         Candidate(int(d), round(float(s), 6), int(day))
@@ -425,15 +436,20 @@ def run(
     if filters.nothing:
         empty: dict[str, Counter[str]] = {f: Counter() for f in request.facets}
         return MatchSet(0, (), empty, Counter(), unknown=tuple(filters.unknown))
-    matched, scores = _match(searcher, request, docvalues, postings, filters, budget)
+    matched, scores, coverage, path = _match(
+        searcher, request, docvalues, postings, filters, budget
+    )
     counters, days = count_values(
         ((table, docs) for _, _, table, docs in matched),
         request.facets,
         want_days=request.histogram,
     )
+    ranked = (
+        _rank(searcher, path, request, matched, scores, coverage, budget) if request.depth else ()
+    )
     return MatchSet(
         total=_total(matched),
-        ranked=_rank(searcher, request, matched, scores[0], scores[1]) if request.depth else (),
+        ranked=ranked,
         facets=counters,
         days=days,
         partial=budget.exceeded,
@@ -447,40 +463,31 @@ def _match(
     postings: scoring.PostingsCache | None,
     filters: Filters,
     budget: Budget,
-) -> tuple[Matched, tuple[list[FloatArray], IntArray | None]]:
-    """The matches, and (their scores, their coverage of the request's clauses)."""
-    from ...query import Every
-
-    tw = request.ranking.title_weight
-    vector = (
-        VectorPath(searcher, docvalues, postings, filters, budget)
-        if postings is not None and scoring.supported(searcher)
-        else None
-    )
+) -> tuple[Matched, list[FloatArray], IntArray | None, VectorPath | None]:
+    """The matches, their scores, their coverage of the request's clauses, and the scorer."""
     if isinstance(request.tree, Every):
         matched = _every(searcher, docvalues, filters, budget)
-        return matched, ([np.ones(len(docs)) for *_, docs in matched], None)
-    plan = to_plan(request.tree, title_weight=tw) if vector is not None else None
+        return matched, [np.ones(len(docs)) for *_, docs in matched], None, None
+    cache = postings or scoring.PostingsCache(PRIVATE_CACHE_BYTES, PRIVATE_CACHE_BYTES)
+    path = VectorPath(searcher, docvalues, cache, filters, budget, request.ranking)
+    plan = to_plan(request.tree)
     scores: list[FloatArray]
-    if vector is not None and plan is not None:
-        matched, scores = vector.run(plan)
+    if postings is not None:
+        matched, scores = path.run(plan)
     else:
-        q = to_whoosh(request.tree, title_weight=tw)
+        # vectorized=False: Whoosh's matchers find the articles, the model scores them
+        q = to_whoosh(request.tree)
         matched = _matched(searcher, filters.query(q), budget, docvalues, filters)
-        if not request.scored:
-            scores = [np.ones(len(docs)) for *_, docs in matched]
-        elif matched:
-            # Score exactly the matches: a date filter is applied as their docnums.
-            rank_filter: RankFilter = filters.mask() if not filters.dated else _docset(matched)
-            scores = _whoosh_scores(searcher, q, matched, rank_filter, budget)
+        if request.scored:
+            scores = path.score(plan, matched)
         else:
-            scores = []
+            scores = [np.ones(len(docs)) for *_, docs in matched]
     coverage = (
-        _coverage(matched, request.clauses, vector, tw)
+        path.coverage([to_plan(c) for c in request.clauses], matched)
         if request.coverage != "none" and request.clauses and matched
         else None
     )
-    return matched, (scores, coverage)
+    return matched, scores, coverage, path
 
 
 def count(
@@ -494,8 +501,16 @@ def count(
     filters = Filters(searcher, request)
     if filters.nothing:
         return 0
-    matched, _ = _match(searcher, request, docvalues, postings, filters, budget)
+    matched, *_ = _match(searcher, request, docvalues, postings, filters, budget)
     return _total(matched)
 
 
-__all__ = ["Budget", "Filters", "VectorPath", "count", "field_terms", "resolve_value", "run"]
+__all__ = [
+    "Budget",
+    "Filters",
+    "VectorPath",
+    "count",
+    "field_terms",
+    "resolve_value",
+    "run",
+]
