@@ -1,6 +1,6 @@
 """Relevance of the same searchlib over Whoosh and over Typesense: nDCG@10, MAP, recall@100.
 
-    python benchmarks/typesense_relevance.py [--collection DIR] [--out FILE.json]
+    python -m benchmarks.typesense_relevance [--collection DIR] [--out FILE.json]
 
 Uses the relevance harness (``benchmarks/relevance/releval``) unchanged: its collection reader,
 its searchlib system (public API only) and its measures. Each collection (Cranfield by default)
@@ -23,14 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "relevance"))
-sys.path.insert(0, str(HERE.parent / "tests"))
+from .common import typesense_cluster as tc
+from .relevance.releval import collection as rc
+from .relevance.releval import metrics
+from .relevance.releval.systems import SearchlibConfig, SearchlibSystem, build_searchlib
 
-import typesense_cluster as tc  # noqa: E402
-from releval import collection as rc  # noqa: E402
-from releval import metrics  # noqa: E402
-from releval.systems import SearchlibConfig, SearchlibSystem, build_searchlib  # noqa: E402
+HERE = Path(__file__).resolve().parent
+
 
 CORPORA = HERE.parent.parent / "shared" / "corpora"
 

@@ -12,11 +12,22 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from benchmarks.relevance.releval import (
+    bm25,
+    lab,
+    metrics,
+    model,
+    scorecheck,
+    study,
+    systems,
+    tuning,
+)
+from benchmarks.relevance.releval.collection import load, load_smart, sanitise
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESS = ROOT / "benchmarks" / "relevance"
@@ -25,21 +36,11 @@ CORPORA = Path(__file__).parents[1].parent / "shared" / "corpora"
 CRANFIELD = CORPORA / "cranfield"
 CISI = CORPORA / "cisi"
 
-sys.path.insert(0, str(HARNESS))
-
-from releval import bm25, lab, metrics, model, scorecheck, study, systems, tuning  # noqa: E402
-from releval.collection import load, load_smart, sanitise  # noqa: E402
-
 
 def _run_module() -> Any:
-    import importlib.util
+    from benchmarks.relevance import run
 
-    spec = importlib.util.spec_from_file_location("relevance_run", HARNESS / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    return run
 
 
 # -- metrics -------------------------------------------------------------------------------
@@ -105,19 +106,37 @@ def test_sanitise_keeps_words_and_drops_query_syntax() -> None:
 
 def test_harness_end_to_end_on_the_fixture(tmp_path: Path) -> None:
     run = _run_module()
-    assert run.main(["--collection", str(FIXTURE), "--out-dir", str(tmp_path), "--quick",
-                     "--quiet"]) == 0
+    assert (
+        run.main(["--collection", str(FIXTURE), "--out-dir", str(tmp_path), "--quick", "--quiet"])
+        == 0
+    )
     data = json.loads((tmp_path / "relevance.json").read_text())
     md = (tmp_path / "relevance.md").read_text()
     assert "| system | nDCG@10 all" in md and "Score check" in md and "Parity" in md
     by_name = {s["name"]: s for s in data["systems"]}
-    expected = {"searchlib", "searchlib match=any", "searchlib match=all", "before issue 14",
-                "before issue 14 match=any", "whoosh-and", "whoosh-or", "sqlite-fts5",
-                "reference-okapi", "reference-okapi+rm3", "chosen", "chosen match=any",
-                "chosen match=all"}
+    expected = {
+        "searchlib",
+        "searchlib match=any",
+        "searchlib match=all",
+        "before issue 14",
+        "before issue 14 match=any",
+        "whoosh-and",
+        "whoosh-or",
+        "sqlite-fts5",
+        "reference-okapi",
+        "reference-okapi+rm3",
+        "chosen",
+        "chosen match=any",
+        "chosen match=all",
+    }
     assert expected <= set(by_name)
     assert {s["name"] for s in data["systems"] if s["kind"] == "baseline"} == {
-        "whoosh-and", "whoosh-or", "sqlite-fts5", "reference-okapi", "reference-okapi+rm3"}
+        "whoosh-and",
+        "whoosh-or",
+        "sqlite-fts5",
+        "reference-okapi",
+        "reference-okapi+rm3",
+    }
     assert data["collection"]["judged_queries"] == 5
     for s in data["systems"]:
         for half in ("all", "odd", "even"):
@@ -132,8 +151,13 @@ def test_harness_end_to_end_on_the_fixture(tmp_path: Path) -> None:
     and_ndcg = 2 / (2 + 1 / math.log2(3))
     for name in ("searchlib", "searchlib match=all", "before issue 14", "whoosh-and", "chosen"):
         assert by_name[name]["per_query_ndcg@10"]["4"] == pytest.approx(and_ndcg), name
-    for name in ("whoosh-or", "sqlite-fts5", "reference-okapi", "chosen match=any",
-                 "searchlib match=any"):
+    for name in (
+        "whoosh-or",
+        "sqlite-fts5",
+        "reference-okapi",
+        "chosen match=any",
+        "searchlib match=any",
+    ):
         assert by_name[name]["per_query_ndcg@10"]["4"] == pytest.approx(1.0), name
 
     # Query 5 is only stop words: searchlib refuses it (QueryError), which counts as no hits.
@@ -147,13 +171,17 @@ def test_harness_end_to_end_on_the_fixture(tmp_path: Path) -> None:
         assert check["identical_rankings"] == check["same_totals"] == 5, check
     for half in ("all", "odd", "even"):
         for mode in ("", " match=any", " match=all"):
-            assert (by_name[f"searchlib{mode}"]["figures"][half]
-                    == by_name[f"chosen{mode}"]["figures"][half]), (mode, half)
+            assert (
+                by_name[f"searchlib{mode}"]["figures"][half]
+                == by_name[f"chosen{mode}"]["figures"][half]
+            ), (mode, half)
     # the laboratory is searchlib and the model
     parity = data["parity"]
     assert all(v == 5 for v in parity["lab_vs_searchlib"].values())
-    assert all(v["identical_rankings"] == 5 and v["max_rel_score_diff"] < 1e-12
-               for v in parity["lab_vs_model"].values())
+    assert all(
+        v["identical_rankings"] == 5 and v["max_rel_score_diff"] < 1e-12
+        for v in parity["lab_vs_model"].values()
+    )
     # significance against the best baseline and against the ranking before issue 14
     versus = {(x["system"], x["versus"]) for x in data["significance"]}
     assert ("searchlib", "before issue 14") in versus
@@ -164,7 +192,14 @@ def test_harness_end_to_end_on_the_fixture(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     st = summary["study"]
     assert {r["cause"] for r in st["causes"]} >= {
-        "idf", "fields", "coordination", "fallback", "function words", "proximity", "feedback"}
+        "idf",
+        "fields",
+        "coordination",
+        "fallback",
+        "function words",
+        "proximity",
+        "feedback",
+    }
     for match in ("auto", "any"):
         chain = st["chain"][match]
         assert "vs_previous" not in chain[0]["collections"]["relevance"]
@@ -178,9 +213,15 @@ def test_harness_end_to_end_on_the_fixture(tmp_path: Path) -> None:
             assert last == end["figures"]["all"]
         assert chain[0]["collections"]["relevance"]["figures"]["all"] == start["figures"]["all"]
     assert set(st["tuning"]["choices"]) == {
-        f"{c}: tuned_on_{h}" for c in ("min_margin", "mean") for h in ("odd", "even", "all")}
+        f"{c}: tuned_on_{h}" for c in ("min_margin", "mean") for h in ("odd", "even", "all")
+    }
     assert {r["queries"] for r in st["modes"]} == {
-        "questions", "keywords-2", "keywords-3", "keywords-4", "keywords-5"}
+        "questions",
+        "keywords-2",
+        "keywords-3",
+        "keywords-4",
+        "keywords-5",
+    }
     text = (tmp_path / "summary.md").read_text()
     assert "## The causes, one at a time" in text and "## Tuning on half the queries" in text
 
@@ -188,14 +229,19 @@ def test_harness_end_to_end_on_the_fixture(tmp_path: Path) -> None:
 def test_harness_reads_a_smart_collection(tmp_path: Path) -> None:
     c = load(FIXTURE / "smart")  # no docs.jsonl: raw/MINI.ALL, .QRY, .REL
     assert [(d.id, d.title, d.body) for d in c.docs] == [
-        ("1", "Floods close roads in the north",
-         "Heavy rain flooded rivers across the north. Roads were closed."),
+        (
+            "1",
+            "Floods close roads in the north",
+            "Heavy rain flooded rivers across the north. Roads were closed.",
+        ),
         ("2", "River levels fall after the storm", "The river fell overnight."),
         ("4", "", "An abstract without a title about the storm."),
     ]
     assert c.skipped_docs == ("3",)
     assert [(q.qid, q.text) for q in c.queries] == [
-        ("1", "Which roads were closed by the floods?"), ("2", "storm damage")]
+        ("1", "Which roads were closed by the floods?"),
+        ("2", "storm damage"),
+    ]
     assert c.qrels == {"1": {"1": 1}, "2": {"2": 1, "4": 1}}
     with pytest.raises(FileNotFoundError, match=r"docs\.jsonl"):
         load(tmp_path)
@@ -203,8 +249,21 @@ def test_harness_reads_a_smart_collection(tmp_path: Path) -> None:
 
 def test_quick_tune_through_searchlib_on_the_fixture(tmp_path: Path) -> None:
     run = _run_module()
-    assert run.main(["--collection", str(FIXTURE), "--out-dir", str(tmp_path), "--tune",
-                     "--quick", "--no-study", "--quiet"]) == 0
+    assert (
+        run.main(
+            [
+                "--collection",
+                str(FIXTURE),
+                "--out-dir",
+                str(tmp_path),
+                "--tune",
+                "--quick",
+                "--no-study",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     t = json.loads((tmp_path / "tuning.json").read_text())
     assert set(t["choices"]) == {"tuned_on_odd", "tuned_on_even", "tuned_on_all"}
     assert t["settings"] == len(tuning.QUICK_GRID.settings()) >= 4
@@ -241,10 +300,24 @@ def test_searchlib_scores_are_the_models_on_the_fixture(fixture_index: Path, mat
 def test_searchlib_scores_are_the_models_with_other_knobs(fixture_index: Path) -> None:
     c = load(FIXTURE)
     for config in (
-        systems.SearchlibConfig(k1=0.9, b_title=0.4, b_body=0.6, title_weight=1.5,
-                                feedback_docs=2, feedback_terms=5, match="any"),
-        systems.SearchlibConfig(k1=2.0, b_title=1.0, b_body=0.5, title_weight=8.0,
-                                coordination=1.0, auto_all_upto=1, match="auto"),
+        systems.SearchlibConfig(
+            k1=0.9,
+            b_title=0.4,
+            b_body=0.6,
+            title_weight=1.5,
+            feedback_docs=2,
+            feedback_terms=5,
+            match="any",
+        ),
+        systems.SearchlibConfig(
+            k1=2.0,
+            b_title=1.0,
+            b_body=0.5,
+            title_weight=8.0,
+            coordination=1.0,
+            auto_all_upto=1,
+            match="auto",
+        ),
         systems.SearchlibConfig(coordination=0.0, feedback_docs=0, match="any"),
     ):
         result = scorecheck.check(c, fixture_index, config=config)
@@ -352,13 +425,16 @@ def test_model_match_modes_and_relaxation() -> None:
 
 def test_model_puts_documents_with_every_word_first() -> None:
     filler = [("", f"filler{i} words about nothing much") for i in range(8)]
-    ix = model.ReferenceIndex([
-        ("", "zeta eta theta iota and many other words that make the document long"),
-        ("", "zeta zeta zeta eta eta eta theta theta theta"),
-        *filler,
-    ])
-    scores, matched = ix.weighted_scores(dict.fromkeys(("zeta", "eta", "theta", "iota"), 1.0),
-                                         model.Model())
+    ix = model.ReferenceIndex(
+        [
+            ("", "zeta eta theta iota and many other words that make the document long"),
+            ("", "zeta zeta zeta eta eta eta theta theta theta"),
+            *filler,
+        ]
+    )
+    scores, matched = ix.weighted_scores(
+        dict.fromkeys(("zeta", "eta", "theta", "iota"), 1.0), model.Model()
+    )
     assert matched[:2].tolist() == [4, 3]
     assert scores[1] * (3 / 4) ** 0.25 > scores[0]  # the partial match scores higher...
     for match in ("auto", "any"):
@@ -371,7 +447,8 @@ def test_model_puts_documents_with_every_word_first() -> None:
 
 def test_model_feedback_skips_function_words_terms() -> None:
     docs = [("Its crisis", "its its its its crisis crisis bank")] * 2 + [
-        (f"other {i}", f"unrelated text number {i}") for i in range(8)]
+        (f"other {i}", f"unrelated text number {i}") for i in range(8)
+    ]
     ix = model.ReferenceIndex(docs)
     assert "it" in ix.postings  # "its" is not a stop word: Porter makes it "it"
     r = ix.search("crisis bank loans rates", model.Model(feedback_terms=50))
@@ -393,8 +470,9 @@ def test_model_feedback_by_hand() -> None:
         for t in set(terms):
             rel[t] = rel.get(t, 0.0) + w / sum(weights) * terms.count(t) / len(terms)
     n = ix.n
-    ok = {t: v for t, v in rel.items()
-          if not t.isdigit() and ix.df(t) * 2 < n}  # fewer than half the documents
+    ok = {
+        t: v for t, v in rel.items() if not t.isdigit() and ix.df(t) * 2 < n
+    }  # fewer than half the documents
     best = sorted(ok.items(), key=lambda tv: (-tv[1], tv[0]))[:3]
     total = sum(v for _, v in best)
     assert r.expansion == pytest.approx({t: v / total for t, v in best})
@@ -417,13 +495,21 @@ def test_lab_is_the_model_and_searchlib_on_the_fixture(fixture_index: Path) -> N
     index = lab.LabIndex(c.docs)
     reference = model.ReferenceIndex((d.title, d.body) for d in c.docs)
     texts = [sanitise(q.text) for q in c.queries] + [
-        "floods roads", "river storm", "flood defences mayor council river budget", "storm goal",
-        "roads after floods", "after the floods", "floods after", "river after goal",
-        "what about the storm damage to the stadium"]
+        "floods roads",
+        "river storm",
+        "flood defences mayor council river budget",
+        "storm goal",
+        "roads after floods",
+        "after the floods",
+        "floods after",
+        "river after goal",
+        "what about the storm damage to the stadium",
+    ]
     for match in ("auto", "any", "all"):
         params = study.chosen_params(model.Model(), match)
-        system = systems.SearchlibSystem(fixture_index, "searchlib",
-                                         systems.SearchlibConfig(match=match))
+        system = systems.SearchlibSystem(
+            fixture_index, "searchlib", systems.SearchlibConfig(match=match)
+        )
         try:
             for text in texts:
                 a = index.rank(text, params, 100)
@@ -468,8 +554,9 @@ def _corpus_systems(path: Path, tmp: Path) -> dict[str, Any]:
     okapi = bm25.ReferenceBM25(c.docs, bm25.BM25Params())
     todo: list[Any] = [
         systems.SearchlibSystem(tmp / "searchlib", "searchlib"),
-        systems.SearchlibSystem(tmp / "searchlib", "searchlib match=any",
-                                systems.SearchlibConfig(match="any")),
+        systems.SearchlibSystem(
+            tmp / "searchlib", "searchlib match=any", systems.SearchlibConfig(match="any")
+        ),
     ]
     reference = model.ReferenceIndex((d.title, d.body) for d in c.docs)
     todo += [
@@ -480,9 +567,13 @@ def _corpus_systems(path: Path, tmp: Path) -> dict[str, Any]:
         systems.ChosenSystem(c, "auto", index=reference),
         systems.ChosenSystem(c, "any", index=reference),
     ]
-    out: dict[str, Any] = {"_docs": len(c.docs), "_queries": len(c.judged_queries()),
-                           "_collection": c, "_index": tmp / "searchlib",
-                           "_reference": reference}
+    out: dict[str, Any] = {
+        "_docs": len(c.docs),
+        "_queries": len(c.judged_queries()),
+        "_collection": c,
+        "_index": tmp / "searchlib",
+        "_reference": reference,
+    }
     for system in todo:
         try:
             row = run.measure(system, c, 100, "x")
@@ -542,9 +633,12 @@ def test_searchlib_scores_are_the_models(
     # reference, or every average length, and so every score, is a little off
     results = request.getfixturevalue(name)
     collection = results["_collection"]
-    result = scorecheck.check(collection, results["_index"],
-                              config=systems.SearchlibConfig(match=match),
-                              reference=results["_reference"])
+    result = scorecheck.check(
+        collection,
+        results["_index"],
+        config=systems.SearchlibConfig(match=match),
+        reference=results["_reference"],
+    )
     assert result["hits_compared"] > (20_000 if name == "cranfield" else 7000)
     assert result["hits_beyond_rounding"] == 0, result["worst"]
     assert result["identical_rankings"] == result["same_totals"] == result["queries"]
@@ -558,7 +652,8 @@ def test_cisi_raw_files_are_the_converted_collection() -> None:
     assert [q.qid for q in a.queries] == [q.qid for q in b.queries]
     assert [" ".join(q.text.split()) for q in a.queries] == [q.text for q in b.queries]
     assert [(d.id, " ".join(d.title.split()), " ".join(d.body.split())) for d in a.docs] == [
-        (d.id, d.title, d.body) for d in b.docs]
+        (d.id, d.title, d.body) for d in b.docs
+    ]
 
 
 @pytest.mark.parametrize("name", ["cranfield", "cisi"])

@@ -16,22 +16,18 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, corpus
 
+from benchmarks.relevance.releval import model as reference
 from searchlib import Article, Index, Ranking
 from searchlib import text as tx
 from searchlib.backends.whoosh import scoring
 from searchlib.backends.whoosh.compile import to_plan
 from searchlib.query import parse_query
-
-sys.path.insert(0, str(ROOT / "benchmarks" / "relevance"))
-
-from releval import model as reference
 
 QUERIES = [
     "ceasefire",
@@ -100,8 +96,9 @@ def test_both_paths_find_and_score_the_same(
     _same(*pair, query, **dict(options))
 
 
-OTHER = Ranking(k1=0.9, b_title=0.4, b_body=0.6, title_weight=2.5, coordination=0.5,
-                feedback_terms=5)
+OTHER = Ranking(
+    k1=0.9, b_title=0.4, b_body=0.6, title_weight=2.5, coordination=0.5, feedback_terms=5
+)
 
 
 @pytest.mark.parametrize("options", [{}, {"match": "any"}, {"sort": "date"}], ids=str)

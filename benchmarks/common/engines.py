@@ -113,7 +113,7 @@ class Ranker(Protocol):
     name: str
     description: str
 
-    def rank(self, text: str, depth: int) -> Ranked:
+    def search(self, text: str, depth: int) -> Ranked:
         """The best ``depth`` documents for ``text``."""
         ...
 

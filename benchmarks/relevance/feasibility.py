@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/relevance/feasibility.py [--corpus FILE.jsonl.gz] [--sizes 18000 100000]
+    python -m benchmarks.relevance.feasibility [--corpus FILE.jsonl.gz] [--sizes 18000 100000]
                                                [--queries N] [--out FILE.json]
 
 It holds the data the library's vectorised scorer has (``searchlib/scoring.py``): for each
@@ -53,12 +53,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .releval.model import FUNCTION_WORDS, IDF_FLOOR, Model, stored_length
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "reuters21578" / "reuters21578-dev.jsonl.gz"
-sys.path.insert(0, str(HERE))
 
-from releval.model import FUNCTION_WORDS, IDF_FLOOR, Model, stored_length  # noqa: E402
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -152,9 +152,9 @@ def build(texts: list[tuple[str, str]], analyze: Callable[[str], list[str]]) -> 
                 ws.append(f * boost)
     n = len(texts)
 
-    def arrays(d: dict[str, tuple[list[int], list[float]]]) -> dict[
-        str, tuple[IntArray, FloatArray]
-    ]:
+    def arrays(
+        d: dict[str, tuple[list[int], list[float]]],
+    ) -> dict[str, tuple[IntArray, FloatArray]]:
         return {
             t: (np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float64))
             for t, (ids, ws) in d.items()
@@ -176,9 +176,7 @@ def tile(d: Data, size: int) -> Data:
     """``d`` repeated to ``size`` documents (document numbers shifted per copy)."""
     copies = math.ceil(size / d.n)
 
-    def rep(post: dict[str, tuple[IntArray, FloatArray]]) -> dict[
-        str, tuple[IntArray, FloatArray]
-    ]:
+    def rep(post: dict[str, tuple[IntArray, FloatArray]]) -> dict[str, tuple[IntArray, FloatArray]]:
         out = {}
         for t, (ids, ws) in post.items():
             all_ids = np.concatenate([ids + k * d.n for k in range(copies)])
@@ -210,15 +208,16 @@ class Today:
     def term(self, t: str) -> tuple[IntArray, FloatArray]:
         d = self.d
         parts = []
-        for post, lengths, avg in ((d.title, d.len_title, d.avg_title),
-                                   (d.body, d.len_body, d.avg_body)):
+        for post, lengths, avg in (
+            (d.title, d.len_title, d.avg_title),
+            (d.body, d.len_body, d.avg_body),
+        ):
             ids, w = post.get(t, _EMPTY)
             if not len(ids):
                 continue
             idf = math.log(d.n / (len(ids) + 1.0)) + 1.0
             fl = lengths[ids]
-            s = idf * ((w * (K1_TODAY + 1)) / (w + K1_TODAY * ((1 - B_TODAY)
-                                                             + B_TODAY * fl / avg)))
+            s = idf * ((w * (K1_TODAY + 1)) / (w + K1_TODAY * ((1 - B_TODAY) + B_TODAY * fl / avg)))
             parts.append((ids, s))
         if len(parts) < 2:
             return parts[0] if parts else _EMPTY
@@ -235,8 +234,9 @@ class Today:
         if all_words:
             docs, scores = parts[0]
             for more_docs, more in parts[1:]:
-                docs, a, b = np.intersect1d(docs, more_docs, assume_unique=True,
-                                            return_indices=True)
+                docs, a, b = np.intersect1d(
+                    docs, more_docs, assume_unique=True, return_indices=True
+                )
                 scores = scores[a] + more[b]
         else:
             total = np.zeros(self.d.n)
@@ -356,8 +356,9 @@ class Chosen:
         if all_words:
             docs, scores = parts[0]
             for more_docs, more in parts[1:]:
-                docs, a, b = np.intersect1d(docs, more_docs, assume_unique=True,
-                                            return_indices=True)
+                docs, a, b = np.intersect1d(
+                    docs, more_docs, assume_unique=True, return_indices=True
+                )
                 scores = scores[a] + more[b]
         else:
             total = np.zeros(self.d.n)
@@ -380,8 +381,9 @@ class Chosen:
         t0 = clock()
         first = docs[: m.feedback_docs].tolist()
         weights = scores[: m.feedback_docs].tolist()
-        analysed = [self.analyze(self.d.texts[i][0]) + self.analyze(self.d.texts[i][1])
-                    for i in first]
+        analysed = [
+            self.analyze(self.d.texts[i][0]) + self.analyze(self.d.texts[i][1]) for i in first
+        ]
         t1 = clock()
         total_w = sum(weights)
         rel: Counter[str] = Counter()
@@ -428,9 +430,9 @@ def benchmark_queries() -> list[list[str]]:
     return [q["q"].split() for q in data["queries"]]
 
 
-def long_queries(d: Data, analyze: Callable[[str], list[str]], k: int, seed: int = 14) -> list[
-    list[str]
-]:
+def long_queries(
+    d: Data, analyze: Callable[[str], list[str]], k: int, seed: int = 14
+) -> list[list[str]]:
     """``k`` article titles with 4+ content words (function words out), seeded."""
     rng = random.Random(seed)
     word = re.compile(r"\w+(?:\.?\w+)*")
@@ -476,9 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     t_fast = timed(lambda: [fast(a) + fast(b) for a, b in sample])
     tokens = sum(len(fast(a)) + len(fast(b)) for a, b in sample)
     same = all(slow(a) == fast(a) and slow(b) == fast(b) for a, b in texts)
-    print(f"analysers: whoosh {t_slow / tokens * 1e6:.2f} us/term, python "
-          f"{t_fast / tokens * 1e6:.2f} us/term, same terms on all {len(texts)} articles: "
-          f"{same}", file=sys.stderr)
+    print(
+        f"analysers: whoosh {t_slow / tokens * 1e6:.2f} us/term, python "
+        f"{t_fast / tokens * 1e6:.2f} us/term, same terms on all {len(texts)} articles: "
+        f"{same}",
+        file=sys.stderr,
+    )
     started = time.perf_counter()
     base = build(texts, fast)
     print(f"built {base.n} articles in {time.perf_counter() - started:.0f}s", file=sys.stderr)
@@ -487,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     longq = long_queries(base, fast, args.queries)
     model = Model()
     results: dict[str, Any] = {
-        "command": "python benchmarks/relevance/feasibility.py "
+        "command": "python -m benchmarks.relevance.feasibility "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "corpus": str(args.corpus),
         "articles": base.n,
@@ -499,8 +504,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "model": model.__dict__,
         "sizes": {},
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "numpy": np.__version__},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "numpy": np.__version__,
+        },
     }
     for size in args.sizes:
         d = base if size == base.n else tile(base, size)
@@ -509,18 +517,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen_cached = Chosen(d, model, fast, score_cache=True)
         chosen_10 = Chosen(d, replace(model, feedback_terms=10), fast)
         rows: dict[str, Any] = {}
-        for label, queries, all_words in (("short AND (mode c's queries)", analysed_short, True),
-                                          ("long OR (titles, 4+ words)", longq, False)):
+        for label, queries, all_words in (
+            ("short AND (mode c's queries)", analysed_short, True),
+            ("long OR (titles, 4+ words)", longq, False),
+        ):
             for q in queries:  # warm-up
                 today.search(q, all_words)
                 chosen.search(q, all_words, feedback=False)
                 chosen_cached.search(q, all_words, feedback=True)
-            times: dict[str, list[float]] = {"today": [], "chosen first pass": [],
-                                             "chosen + feedback": [],
-                                             "chosen + feedback (Whoosh analyser)": [],
-                                             "chosen first pass, score cache": [],
-                                             "chosen + feedback, score cache": [],
-                                             "chosen + feedback, 10 terms": []}
+            times: dict[str, list[float]] = {
+                "today": [],
+                "chosen first pass": [],
+                "chosen + feedback": [],
+                "chosen + feedback (Whoosh analyser)": [],
+                "chosen first pass, score cache": [],
+                "chosen + feedback, score cache": [],
+                "chosen + feedback, 10 terms": [],
+            }
             chosen.timings.clear()
             for q in queries:
                 clock = time.perf_counter
@@ -547,15 +560,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                 times["chosen + feedback"].append(t3 - t2)
                 times["chosen + feedback (Whoosh analyser)"].append(t4 - t3)
             row = {k: summary(v) for k, v in times.items()}
-            added = [b - a for a, b in zip(times["chosen first pass"],
-                                           times["chosen + feedback"], strict=True)]
+            added = [
+                b - a
+                for a, b in zip(times["chosen first pass"], times["chosen + feedback"], strict=True)
+            ]
             row["feedback added"] = summary(added)
             row["feedback added, score cache"] = summary(
-                [b - a for a, b in zip(times["chosen first pass, score cache"],
-                                       times["chosen + feedback, score cache"], strict=True)])
+                [
+                    b - a
+                    for a, b in zip(
+                        times["chosen first pass, score cache"],
+                        times["chosen + feedback, score cache"],
+                        strict=True,
+                    )
+                ]
+            )
             row["feedback added, 10 terms"] = summary(
-                [b - a for a, b in zip(times["chosen first pass"],
-                                       times["chosen + feedback, 10 terms"], strict=True)])
+                [
+                    b - a
+                    for a, b in zip(
+                        times["chosen first pass"],
+                        times["chosen + feedback, 10 terms"],
+                        strict=True,
+                    )
+                ]
+            )
             row["feedback parts (python analyser)"] = {
                 k: summary(v) for k, v in chosen.timings.items()
             }
@@ -564,11 +593,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             row["queries"] = len(queries)
             rows[label] = row
-            print(f"{size} {label}: today {row['today']['median_ms']:.3f} ms, chosen "
-                  f"{row['chosen first pass']['median_ms']:.3f} ms, + feedback "
-                  f"{row['feedback added']['median_ms']:.3f} ms (Whoosh analyser: "
-                  f"{row['chosen + feedback (Whoosh analyser)']['median_ms']:.3f} ms total)",
-                  file=sys.stderr)
+            print(
+                f"{size} {label}: today {row['today']['median_ms']:.3f} ms, chosen "
+                f"{row['chosen first pass']['median_ms']:.3f} ms, + feedback "
+                f"{row['feedback added']['median_ms']:.3f} ms (Whoosh analyser: "
+                f"{row['chosen + feedback (Whoosh analyser)']['median_ms']:.3f} ms total)",
+                file=sys.stderr,
+            )
         results["sizes"][str(size)] = rows
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
@@ -599,12 +630,17 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     for size, rows in r["sizes"].items():
         for label, row in rows.items():
+
             def mp(x: dict[str, float]) -> str:
                 return f"{x['median_ms']:.3f} / {x['p95_ms']:.3f}"
 
             parts = row["feedback parts (python analyser)"]
-            fb = "n/a (AND: no feedback)" if not parts else " / ".join(
-                f"{parts[k]['median_ms']:.3f}" for k in ("analyse", "select", "rescore")
+            fb = (
+                "n/a (AND: no feedback)"
+                if not parts
+                else " / ".join(
+                    f"{parts[k]['median_ms']:.3f}" for k in ("analyse", "select", "rescore")
+                )
             )
             added = "0 (not used)" if not parts else mp(row["feedback added"])
             cached = "0" if not parts else mp(row["feedback added, score cache"])

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/relevance/news.py [--corpora DIR] [--out FILE.md] [--top 5]
+    python -m benchmarks.relevance.news [--corpora DIR] [--out FILE.md] [--top 5]
 
 News has no relevance judgments here, so this is for the eye. On FA-KES (804 articles on the
 Syrian war), the BBC set (2,225) and Reuters-21578 (18,000) it runs keyword queries of 1 to 5
@@ -26,14 +26,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from .releval.collection import Doc, sanitise
+from .releval.lab import CURRENT_ANY, CURRENT_DEFAULT, LabIndex, LabParams, Msm
+from .releval.model import Model, ReferenceIndex
+from .releval.study import chosen_params
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE))
 
-from releval.collection import Doc, sanitise  # noqa: E402
-from releval.lab import CURRENT_ANY, CURRENT_DEFAULT, LabIndex, LabParams, Msm  # noqa: E402
-from releval.model import Model, ReferenceIndex  # noqa: E402
-from releval.study import chosen_params  # noqa: E402
 
 QUERIES: dict[str, tuple[str, ...]] = {
     "fa-kes": (
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [
         "# The chosen model on news, by eye",
         "",
-        f"`python benchmarks/relevance/news.py` ({', '.join(FILES)}). For each query: the "
+        f"`python -m benchmarks.relevance.news` ({', '.join(FILES)}). For each query: the "
         "content words (function words out) and the mode the automatic rule picks; the "
         "number of matching articles today (default: AND, relaxed if empty) and with the "
         "chosen model; per step of the chain, `all` = how many of its top 10 have every "
@@ -159,8 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"**{text}** -> {' '.join(content)} ({n} words: {rule}); matches today "
                 f"{len(today.docs):,}{' (relaxed)' if today.relaxed else ''}, chosen "
                 f"{result.total:,}{' (relaxed)' if result.relaxed else ''}"
-                + (f"; feedback added: {', '.join(list(result.expansion)[:10])}"
-                   if result.expansion else "")
+                + (
+                    f"; feedback added: {', '.join(list(result.expansion)[:10])}"
+                    if result.expansion
+                    else ""
+                )
             )
             lines.append("")
             every: set[int] | None = None

@@ -3,7 +3,7 @@
 Usage::
 
     git worktree add --detach /tmp/searchlib-before <commit before the model>
-    python benchmarks/relevance/news_library.py --base /tmp/searchlib-before \\
+    python -m benchmarks.relevance.news_library --base /tmp/searchlib-before \\
         [--corpora DIR] [--workdir DIR] [--out FILE.md] [--top 5]
 
 The queries of ``news.py`` (keyword queries of 1 to 5 words and questions, as users type them)
@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..common.versions import run_worker, side_by_side
+from .news import FILES, QUERIES, read
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE))
-
-from news import FILES, QUERIES, read  # noqa: E402
 
 
 def worker(spec: dict[str, Any]) -> dict[str, Any]:
@@ -42,26 +41,24 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
             row = {}
             for match in ("default", "any"):
                 options: dict[str, Any] = {"match": "any"} if match == "any" else {}
-                r = ix.search(text, limit=10, facets=(), histogram=False, fragments=0,
-                              suggest=False, **options)
-                row[match] = {"total": r.total, "relaxed": r.relaxed,
-                              "ids": [h.id for h in r.hits]}
+                r = ix.search(
+                    text,
+                    limit=10,
+                    facets=(),
+                    histogram=False,
+                    fragments=0,
+                    suggest=False,
+                    **options,
+                )
+                row[match] = {"total": r.total, "relaxed": r.relaxed, "ids": [h.id for h in r.hits]}
             out["results"][text] = row
     return out
 
 
 def _spawn(spec: dict[str, Any], base: Path | None) -> dict[str, Any]:
-    env = dict(os.environ)
-    if base is not None:
-        env["PYTHONPATH"] = str(base) + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)],
-        env=env, capture_output=True, text=True, check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(done.stderr[-2000:])
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    """The worker on ``base``'s searchlib (this checkout's when None), this harness."""
+    with tempfile.TemporaryDirectory(prefix="side-") as work:
+        return run_worker("benchmarks.relevance.news_library", spec, side_by_side(base, Path(work)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.base is None:
         ap.error("--base is required")
-    import tempfile
 
     import searchlib
     from searchlib import text as tx
@@ -88,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# The ranking model on news, through the library: before and now",
         "",
-        f"`python benchmarks/relevance/news_library.py` (before: `{args.base}`). Each query "
-        "through `Index.search` with the defaults and with `match=\"any\"`: matches (`R` "
+        f"`python -m benchmarks.relevance.news_library` (before: `{args.base}`). Each query "
+        'through `Index.search` with the defaults and with `match="any"`: matches (`R` '
         "relaxed), `all` = how many of the top 10 have every content word (function words "
         "out), `same` = how many of now's top 10 were in before's; then the top "
         f"{args.top} titles before and now (defaults).",
@@ -114,8 +110,11 @@ def main(argv: list[str] | None = None) -> int:
             return all(w in have for w in words)
 
         for text in QUERIES[corpus]:
-            words = [t for w in text.lower().split() if w not in QUESTION_WORDS
-                     and (t := tx.analyse(w)) is not None]
+            words = [
+                t
+                for w in text.lower().split()
+                if w not in QUESTION_WORDS and (t := tx.analyse(w)) is not None
+            ]
             cells = []
             for mode in ("default", "any"):
                 b, n = before[text][mode], now[text][mode]

@@ -2,10 +2,10 @@
 
 Usage::
 
-    python benchmarks/relevance/run.py                         # Cranfield and CISI + the study
-    python benchmarks/relevance/run.py --collection DIR [--collection DIR ...]
+    python -m benchmarks.relevance.run                         # Cranfield and CISI + the study
+    python -m benchmarks.relevance.run --collection DIR [--collection DIR ...]
         [--out-dir DIR] [--depth N] [--tune] [--quick] [--no-study] [--workdir DIR] [--quiet]
-    python benchmarks/relevance/run.py --render FILE.json      # rewrite FILE.md only
+    python -m benchmarks.relevance.run --render FILE.json      # rewrite FILE.md only
 
 For each collection (``docs.jsonl``, ``queries.jsonl``, ``qrels.trec``, or SMART raw files;
 default ``../shared/corpora/cranfield`` and ``../shared/corpora/cisi`` beside the repository):
@@ -39,20 +39,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .releval import bm25, lab, metrics, report, scorecheck, study, systems, tuning
+from .releval.collection import Collection, load, sanitise
+from .releval.model import Model, ReferenceIndex
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 DEFAULT_COLLECTIONS = (CORPORA / "cranfield", CORPORA / "cisi")
-sys.path.insert(0, str(HERE))
 
-from releval import bm25, lab, metrics, report, scorecheck, study, systems, tuning  # noqa: E402
-from releval.collection import Collection, load, sanitise  # noqa: E402
-from releval.model import Model, ReferenceIndex  # noqa: E402
 
 #: Other values of every knob, for the score check (the model must hold for any setting).
 OTHER_KNOBS = systems.SearchlibConfig(
-    k1=0.9, b_title=0.4, b_body=0.6, title_weight=2.5, coordination=0.5, feedback_docs=5,
-    feedback_terms=10, feedback_query_weight=0.3, auto_all_upto=2, match="auto",
+    k1=0.9,
+    b_title=0.4,
+    b_body=0.6,
+    title_weight=2.5,
+    coordination=0.5,
+    feedback_docs=5,
+    feedback_terms=10,
+    feedback_query_weight=0.3,
+    auto_all_upto=2,
+    match="auto",
 )
 
 
@@ -269,16 +277,21 @@ def evaluate_collection(
         )
     lab_index = lab.LabIndex(collection.docs)
     for name, params, note in (
-        ("before issue 14", lab.CURRENT_DEFAULT,
-         "searchlib's default before issue 14: AND, relaxed to the other words with more "
-         "words first (the laboratory)"),
-        ("before issue 14 match=any", lab.CURRENT_ANY,
-         "searchlib's match='any' before issue 14 (the laboratory)"),
+        (
+            "before issue 14",
+            lab.CURRENT_DEFAULT,
+            "searchlib's default before issue 14: AND, relaxed to the other words with more "
+            "words first (the laboratory)",
+        ),
+        (
+            "before issue 14 match=any",
+            lab.CURRENT_ANY,
+            "searchlib's match='any' before issue 14 (the laboratory)",
+        ),
     ):
         add(LabSystem(lab_index, params, name), "before", None, note)
     for group in ("and", "or"):
-        add(systems.WhooshSystem(work / collection.name / "whoosh", group), "baseline",
-            wh_seconds)
+        add(systems.WhooshSystem(work / collection.name / "whoosh", group), "baseline", wh_seconds)
     fts = systems.SqliteSystem(collection.docs)
     add(fts, "baseline", fts.index_seconds)
     okapi_model = bm25.ReferenceBM25(collection.docs, bm25.BM25Params())
@@ -290,8 +303,12 @@ def evaluate_collection(
         None,
         "the harness's own BM25 (k1=0.9, b=0.4)",
     )
-    add(systems.ReferenceRM3System(collection, model=okapi_model), "baseline", None,
-        "the harness's own BM25 with RM3 (Anserini's defaults)")
+    add(
+        systems.ReferenceRM3System(collection, model=okapi_model),
+        "baseline",
+        None,
+        "the harness's own BM25 with RM3 (Anserini's defaults)",
+    )
     reference = ReferenceIndex((d.title, d.body) for d in collection.docs)
     for match, note in (
         ("auto", "the chosen model with its default mode (MODEL.md)"),
@@ -299,17 +316,29 @@ def evaluate_collection(
         ("all", "the chosen model, match='all'"),
     ):
         system = systems.ChosenSystem(collection, match, index=reference)  # type: ignore[arg-type]
-        add(system, "chosen", None, note + f"; {system.relaxed} relaxed, {system.expanded} "
-            "expanded by feedback")
+        add(
+            system,
+            "chosen",
+            None,
+            note + f"; {system.relaxed} relaxed, {system.expanded} expanded by feedback",
+        )
 
     say("  score check, parity")
     checks = [
-        scorecheck.check(collection, sl_path, config=systems.SearchlibConfig(match=match),
-                         depth=args.depth, reference=reference)
+        scorecheck.check(
+            collection,
+            sl_path,
+            config=systems.SearchlibConfig(match=match),
+            depth=args.depth,
+            reference=reference,
+        )
         for match in ("auto", "any", "all")
     ]
-    checks.append(scorecheck.check(collection, sl_path, config=OTHER_KNOBS, depth=args.depth,
-                                   reference=reference))
+    checks.append(
+        scorecheck.check(
+            collection, sl_path, config=OTHER_KNOBS, depth=args.depth, reference=reference
+        )
+    )
     parity_check = parity(collection, sl_path, args.depth, lab_index)
     say("  stemming and stop words (reference)")
     like = bm25.whoosh_bm25f()
@@ -319,14 +348,19 @@ def evaluate_collection(
         row.figures = {h: metrics.mean(row.per_query, q) for h, q in halves.items()}
     baselines = [r for r in rows if r.kind == "baseline"]
     best_baseline = max(baselines, key=lambda r: r.figures["all"]["ndcg@10"])
-    whoosh_best = max((r for r in baselines if r.name.startswith("whoosh")),
-                      key=lambda r: r.figures["all"]["ndcg@10"])
+    whoosh_best = max(
+        (r for r in baselines if r.name.startswith("whoosh")),
+        key=lambda r: r.figures["all"]["ndcg@10"],
+    )
     by_name = {r.name: r for r in rows}
-    previous = {"searchlib": "before issue 14",
-                "searchlib match=any": "before issue 14 match=any",
-                "searchlib match=all": "before issue 14",
-                "chosen": "before issue 14", "chosen match=any": "before issue 14 match=any",
-                "chosen match=all": "before issue 14"}
+    previous = {
+        "searchlib": "before issue 14",
+        "searchlib match=any": "before issue 14 match=any",
+        "searchlib match=all": "before issue 14",
+        "chosen": "before issue 14",
+        "chosen match=any": "before issue 14 match=any",
+        "chosen match=all": "before issue 14",
+    }
     significance = []
     for row in rows:
         if row.kind not in ("searchlib", "chosen"):
@@ -350,7 +384,7 @@ def evaluate_collection(
                     }
                 )
     data: dict[str, Any] = {
-        "command": "python benchmarks/relevance/run.py " + " ".join(args.argv),
+        "command": "python -m benchmarks.relevance.run " + " ".join(args.argv),
         "collection": {
             "name": collection.name,
             "path": str(collection.path),
@@ -398,26 +432,50 @@ def evaluate_collection(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the evaluation; returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--collection", type=Path, action="append", default=None,
-                    help="a collection directory (repeatable; default: Cranfield and CISI)")
-    ap.add_argument("--out-dir", type=Path, default=HERE / "results",
-                    help="where COLLECTION.json/.md and summary.json/.md go")
+    ap.add_argument(
+        "--collection",
+        type=Path,
+        action="append",
+        default=None,
+        help="a collection directory (repeatable; default: Cranfield and CISI)",
+    )
+    ap.add_argument(
+        "--out-dir",
+        type=Path,
+        default=HERE / "results",
+        help="where COLLECTION.json/.md and summary.json/.md go",
+    )
     ap.add_argument("--depth", type=int, default=100, help="results per query (default 100)")
-    ap.add_argument("--tune", action="store_true",
-                    help="also re-check the tuning on half the queries through searchlib")
-    ap.add_argument("--quick", action="store_true",
-                    help="small grids (a smoke run): the study's tuning and --tune")
+    ap.add_argument(
+        "--tune",
+        action="store_true",
+        help="also re-check the tuning on half the queries through searchlib",
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="small grids (a smoke run): the study's tuning and --tune",
+    )
     ap.add_argument("--no-study", action="store_true", help="skip the joint study")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
     ap.add_argument("--quiet", action="store_true")
-    ap.add_argument("--render", type=Path, metavar="FILE.json",
-                    help="only rewrite FILE.md from an earlier run's FILE.json")
+    ap.add_argument(
+        "--render",
+        type=Path,
+        metavar="FILE.json",
+        help="only rewrite FILE.md from an earlier run's FILE.json",
+    )
     args = ap.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.render:
         data = json.loads(args.render.read_text())
-        text = (report.summary(data) if "study" in data
-                else report.tuning(data) if "choices" in data else report.markdown(data))
+        text = (
+            report.summary(data)
+            if "study" in data
+            else report.tuning(data)
+            if "choices" in data
+            else report.markdown(data)
+        )
         args.render.with_suffix(".md").write_text(text)
         return 0
 
@@ -451,15 +509,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 collections,
                 {c.name: work / c.name / "searchlib" for c in collections},
                 {
-                    c.name: (per_collection[c.name]["best_baseline"],
-                             baselines[c.name][per_collection[c.name]["best_baseline"]])
+                    c.name: (
+                        per_collection[c.name]["best_baseline"],
+                        baselines[c.name][per_collection[c.name]["best_baseline"]],
+                    )
                     for c in collections
                 },
                 grid=tuning.QUICK_GRID if args.quick else None,
                 depth=args.depth,
                 progress=say,
             )
-            tuned["command"] = "python benchmarks/relevance/run.py " + " ".join(args.argv)
+            tuned["command"] = "python -m benchmarks.relevance.run " + " ".join(args.argv)
             out = out_dir / "tuning.json"
             out.write_text(json.dumps(tuned, indent=1) + "\n")
             out.with_suffix(".md").write_text(report.tuning(tuned))
@@ -470,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     s = study.Study(collections, baselines, depth=args.depth, progress=say)
     model = Model()
     summary: dict[str, Any] = {
-        "command": "python benchmarks/relevance/run.py " + " ".join(args.argv),
+        "command": "python -m benchmarks.relevance.run " + " ".join(args.argv),
         "collections": {
             name: {
                 "documents": d["collection"]["documents"],
@@ -478,21 +538,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "halves": d["collection"]["halves"],
                 "best_baseline": d["best_baseline"],
                 "systems": [
-                    {"name": x["name"], "kind": x["kind"], "figures": x["figures"],
-                     "zero_results": x["zero_results"]}
+                    {
+                        "name": x["name"],
+                        "kind": x["kind"],
+                        "figures": x["figures"],
+                        "zero_results": x["zero_results"],
+                    }
                     for x in d["systems"]
                 ],
                 "targets": d["targets"],
                 "significance": d["significance"],
                 "parity": d["parity"],
                 "score_check": [
-                    {k: c[k] for k in ("searchlib", "match", "hits_compared",
-                                       "hits_beyond_rounding", "identical_rankings", "queries")}
+                    {
+                        k: c[k]
+                        for k in (
+                            "searchlib",
+                            "match",
+                            "hits_compared",
+                            "hits_beyond_rounding",
+                            "identical_rankings",
+                            "queries",
+                        )
+                    }
                     for c in d["score_check"]
                 ],
                 "trec_eval_agrees": all(
                     x["trec_eval"]["agrees"] for x in d["systems"] if x.get("trec_eval")
-                ) if any(x.get("trec_eval") for x in d["systems"]) else None,
+                )
+                if any(x.get("trec_eval") for x in d["systems"])
+                else None,
             }
             for name, d in per_collection.items()
         },

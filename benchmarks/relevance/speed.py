@@ -3,7 +3,7 @@
 Usage::
 
     git worktree add --detach /tmp/searchlib-before <commit before the model>
-    python benchmarks/relevance/speed.py --base /tmp/searchlib-before --out FILE.json \\
+    python -m benchmarks.relevance.speed --base /tmp/searchlib-before --out FILE.json \\
         [--size 18000 100000] [--rounds 3] [--workdir DIR]
 
 For each size, the corpus of ``benchmarks/run.py`` (Reuters-21578; resampled to larger sizes)
@@ -29,20 +29,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from ..common.versions import run_worker, side_by_side
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BENCH = ROOT / "benchmarks"
-sys.path.insert(0, str(BENCH))
 
 QUESTIONS = 240
 QUESTION_SEED = 14
@@ -50,14 +50,9 @@ WORD = re.compile(r"\w+(?:\.?\w+)*")
 
 
 def _run_module() -> Any:
-    import importlib.util
+    from .. import run
 
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return run
 
 
 def question_queries(articles: list[Any], k: int = QUESTIONS) -> list[dict[str, Any]]:
@@ -113,23 +108,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _spawn(spec: dict[str, Any], base: Path | None) -> dict[str, Any]:
-    env = dict(os.environ)
-    if base is not None:
-        env["PYTHONPATH"] = str(base) + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"worker failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-# -- the run -----------------------------------------------------------------------------------
+    """The worker on ``base``'s searchlib (this checkout's when None), this harness."""
+    with tempfile.TemporaryDirectory(prefix="side-") as work:
+        return run_worker("benchmarks.relevance.speed", spec, side_by_side(base, Path(work)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,7 +128,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.base is None or args.out is None:
         ap.error("--base and --out are required")
-    import tempfile
 
     from peers import load_engine
 
@@ -160,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     queries = json.loads((BENCH / "queries.json").read_text())["queries"]
     report: dict[str, Any] = {
-        "command": "python benchmarks/relevance/speed.py "
+        "command": "python -m benchmarks.relevance.speed "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "base": str(args.base),
         "sizes": {},
@@ -184,13 +164,22 @@ def main(argv: list[str] | None = None) -> int:
             row: dict[str, Any] = {}
             for who, engine, base, sets in (
                 ("tantivy", "tantivy", None, [("c", queries, None)]),
-                ("before", "searchlib", args.base, [("c", queries, None),
-                                                     ("questions", questions, None)]),
-                ("now", "searchlib", None, [
-                    ("c", queries, None),
-                    ("questions", questions, None),
-                    ("questions, no feedback", questions, {"feedback_docs": 0}),
-                ]),
+                (
+                    "before",
+                    "searchlib",
+                    args.base,
+                    [("c", queries, None), ("questions", questions, None)],
+                ),
+                (
+                    "now",
+                    "searchlib",
+                    None,
+                    [
+                        ("c", queries, None),
+                        ("questions", questions, None),
+                        ("questions, no feedback", questions, {"feedback_docs": 0}),
+                    ],
+                ),
             ):
                 spec = {**base_spec, "engine": engine, "path": str(paths[engine]), "sets": sets}
                 row[who] = _spawn(spec, base)
@@ -219,8 +208,10 @@ def _summarise(
     ratio_before = [b / t for b, t in zip(med("before", "c"), med("tantivy", "c"), strict=True)]
     ratio_now = [n / t for n, t in zip(med("now", "c"), med("tantivy", "c"), strict=True)]
     change = [n / b for n, b in zip(ratio_now, ratio_before, strict=True)]
-    fb = [a - b for a, b in zip(med("now", "questions"), med("now", "questions, no feedback"),
-                                strict=True)]
+    fb = [
+        a - b
+        for a, b in zip(med("now", "questions"), med("now", "questions, no feedback"), strict=True)
+    ]
     totals_before = rounds[0]["before"]["sets"]["c"]["totals"]
     totals_now = rounds[0]["now"]["sets"]["c"]["totals"]
     differ = [
@@ -230,8 +221,13 @@ def _summarise(
     ]
     return {
         "rounds": [
-            {who: {k: {x: v[x] for x in ("median_ms", "p95_ms", "queries", "sampled")}
-                   for k, v in r[who]["sets"].items()} for who in r}
+            {
+                who: {
+                    k: {x: v[x] for x in ("median_ms", "p95_ms", "queries", "sampled")}
+                    for k, v in r[who]["sets"].items()
+                }
+                for who in r
+            }
             for r in rounds
         ],
         "mode_c": {
@@ -292,7 +288,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"and now: {len(s['mode_c_totals_differ'])} differ.",
             "",
             f"Questions ({q['count']} Reuters titles of 4+ content words, e.g. "
-            + "; ".join(f"\"{x}\"" for x in q["examples"][:3])
+            + "; ".join(f'"{x}"' for x in q["examples"][:3])
             + "), mode (c):",
             "",
             "| round | before (every word) | now, no feedback | now (feedback) | feedback adds |",

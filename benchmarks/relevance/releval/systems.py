@@ -27,33 +27,20 @@ import inspect
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from ...common.engines import Ranked, Ranker
 from .bm25 import BM25Params, Mode, ReferenceBM25
 from .collection import Collection, Doc, query_words, sanitise
 from .model import Match, Model, ReferenceIndex
 
+#: One query's answer: ranked ids and scores; ``error`` when the system refused it.
+Result = Ranked
 
-@dataclass
-class Result:
-    """One query's answer: ranked ids and scores; ``error`` when the system refused it."""
-
-    ids: list[str]
-    scores: list[float] = field(default_factory=list)
-    error: str | None = None
-
-
-class System(Protocol):
-    """A ranker under test."""
-
-    name: str
-    description: str
-
-    def search(self, text: str, depth: int) -> Result:
-        """The best ``depth`` documents for a natural-language question."""
-        ...
+#: A ranker under test: ``search(text, depth)`` gives the best ``depth`` documents.
+System = Ranker
 
 
 # -- searchlib -------------------------------------------------------------------------------

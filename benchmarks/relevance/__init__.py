@@ -1,0 +1,1 @@
+"""The relevance harness: IR test collections, baselines, the reference model, tuning."""
