@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import log, machine_info, markdown_table
+from .common.versions import side_by_side
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("figure", "before", "now", "now_over_before")
@@ -37,11 +38,7 @@ def checkout(ref: str, work: Path) -> Path:
     subprocess.run(
         ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), ref], check=True
     )
-    side = work / "before"
-    side.mkdir()
-    (side / "searchlib").symlink_to(tree / "searchlib")
-    (side / "benchmarks").symlink_to(ROOT / "benchmarks")
-    return side
+    return side_by_side(tree, work)
 
 
 def run_side(where: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
