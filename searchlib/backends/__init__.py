@@ -1,0 +1,1 @@
+"""Search engines behind searchlib's one narrow boundary (see ``shared/DESIGN.md``)."""

@@ -1,0 +1,1 @@
+"""The Whoosh backend: everything that imports or handles Whoosh objects lives here."""
