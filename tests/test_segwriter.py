@@ -592,8 +592,9 @@ def test_block_infos_unpickle_to_the_info_tuple() -> None:
     assert pickle.loads(got.item(1)) == (128, 2**31 - 1, 6.0, 3, 1, 255)
 
 
+@pytest.mark.parametrize("hash_type", [0, 1])
 @pytest.mark.parametrize("count", [0, 1, 7, 3000])
-def test_term_index_reads_as_whooshs(tmp_path: Path, count: int) -> None:
+def test_term_index_reads_as_whooshs(tmp_path: Path, count: int, hash_type: int) -> None:
     rng = random.Random(count)
     keys = sorted(
         {bytes(rng.randrange(256) for _ in range(rng.randint(1, 12))) for _ in range(count)}
@@ -601,7 +602,9 @@ def test_term_index_reads_as_whooshs(tmp_path: Path, count: int) -> None:
     values = [bytes(rng.randrange(256) for _ in range(rng.randint(0, 50))) for _ in keys]
     storage = FileStorage(str(tmp_path)).create()
     f = storage.create_file("mine.trm")
-    codec_terms.write_term_index(f.write, keys, codec_pickle.Ragged.from_bytes(values), {"f": 0})
+    codec_terms.write_term_index(
+        f.write, keys, codec_pickle.Ragged.from_bytes(values), {"f": 0}, hash_type=hash_type
+    )
     f.close()
     theirs = OrderedHashWriter(storage.create_file("theirs.trm"))
     theirs.extras["fieldmap"] = {"f": 0}
@@ -620,7 +623,7 @@ def test_term_index_reads_as_whooshs(tmp_path: Path, count: int) -> None:
             storage.open_file("theirs.trm"), storage.file_length("theirs.trm")
         ).extras
     )
-    if count < 100:  # few collisions: the same placement, the same bytes
+    if count < 100 and hash_type == 0:  # MD5 and few collisions: the same placement and bytes
         assert storage.open_file("mine.trm").read() == storage.open_file("theirs.trm").read()
 
 

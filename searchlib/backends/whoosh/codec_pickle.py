@@ -135,6 +135,22 @@ def segment_ranks(lengths: I64) -> I64:
     return np.arange(total, dtype=np.int64) - np.repeat(exclusive_cumsum(lengths), lengths)
 
 
+def stable_argsort(keys: I64) -> npt.NDArray[np.intp]:
+    """``np.argsort(keys, kind="stable")`` for non-negative keys, by 16-bit radix passes
+    (numpy's stable sort of 16-bit integers is a radix sort, several times faster)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.intp)
+    top = int(keys.max())
+    if top < 2**16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    if top < 2**32:
+        first = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+        second = np.argsort((keys[first] >> 16).astype(np.uint16), kind="stable")
+        out: npt.NDArray[np.intp] = first[second]
+        return out
+    return np.argsort(keys, kind="stable")
+
+
 def gather(data: U8, starts: I64, lengths: I64) -> U8:
     """The byte ranges ``data[s:s + n]`` for each (s, n), concatenated."""
     if not len(lengths):

@@ -57,7 +57,7 @@ from searchlib import text
 
 from .codec_columns import byte_lengths, column_file, fixed_rows, length_bytes, var_bytes_column
 from .codec_pickle import Ragged
-from .codec_postings import COMPRESSION_LEVEL, write_postings
+from .codec_postings import COMPRESSION_LEVEL, COMPRESSION_MIN_SIZE, write_postings
 from .codec_terms import write_term_index
 from .segwriter_fields import (
     Analysis,
@@ -69,6 +69,7 @@ from .segwriter_fields import (
     merge_in_order,
     new_postings,
     plan_field,
+    split_words,
     tokens_of,
 )
 from .segwriter_merge import (
@@ -105,8 +106,9 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
 
     ``ix`` is an open Whoosh ``FileIndex``. The write lock is taken as Whoosh takes it: tried
     every ``delay`` seconds for up to ``timeout`` seconds, then ``whoosh.index.LockError``.
-    ``compression`` is the zlib level of posting blocks of 80 bytes or more (whoosh3's
-    default 3; 0 stores them uncompressed, which whoosh3 reads as well).
+    ``compression`` is the zlib level of posting blocks of ``compress_from`` bytes or more
+    (whoosh3 uses level 3 from 80 bytes; 0 stores every block uncompressed, which whoosh3
+    reads as well).
 
     Supported: the methods searchlib uses (``add_document``, ``update_document``,
     ``delete_by_term``/``delete_by_query``/``delete_document``, ``searcher``, ``reader``,
@@ -125,6 +127,7 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
         delay: float = 0.1,
         compound: bool = True,
         compression: int = COMPRESSION_LEVEL,
+        compress_from: int = COMPRESSION_MIN_SIZE,
     ) -> None:
         codec = default_codec()
         _check_codec(codec)
@@ -164,6 +167,7 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
             for name in self.schema.names()
         }
         self._compression = compression
+        self._compress_from = compress_from
         self._reset_batch()
 
     def _reset_batch(self) -> None:
@@ -200,16 +204,15 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
             raise RuntimeError("documents cannot be added after segments were merged in")
         docnum = self.docnum
         slots = self._slots
-        special = any(name[:1] == "_" for name in fields)
-        if special:
-            docboost = self._doc_boost(fields)
-            names = sorted(name for name in fields if name[:1] != "_")
-        else:
-            docboost = 1.0
-            names = sorted(fields)
-        for name in names:
-            if name not in slots:
-                raise UnknownFieldError(f"No field named {name!r} in {self.schema}")
+        special = False
+        extra = fields.keys() - slots.keys()
+        if extra:  # keyword arguments such as _boost, or fields the schema does not have
+            special = any(name[:1] == "_" for name in extra)
+            for name in sorted(extra):
+                if name[:1] != "_":
+                    raise UnknownFieldError(f"No field named {name!r} in {self.schema}")
+        names = sorted(name for name in fields if name[:1] != "_") if special else sorted(fields)
+        docboost = self._doc_boost(fields) if special else 1.0
         analysis = self._analysis
         text_id = analysis.text.__getitem__
         plain_id = analysis.plain.__getitem__
@@ -225,23 +228,24 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
                 continue
             kind, buffer, is_stored, has_column, plan = slots[name]
             if kind is not None and buffer is not None:
-                if type(value) is str and kind is Mode.TEXT:
+                ids: list[int] | None
+                if type(value) is not str:
+                    ids = tokens_of(plan, value, analysis)
+                elif kind is Mode.TEXT:
                     ids = list(map(text_id, split(value)))
-                elif type(value) is str and kind is Mode.PLAIN:
+                elif kind is Mode.PLAIN:
                     ids = list(map(plain_id, split(value)))
-                elif type(value) is str and kind is Mode.ID:
+                elif kind is Mode.REGEX:
+                    ids = list(map(term_id, split_words(plan, value)))
+                elif kind is Mode.ID:
                     ids = [term_id(value)]
                 else:
-                    found = tokens_of(plan, value, analysis)
-                    if found is None:
-                        boost = self._field_boost(fields, name, docboost) if special else 1.0
-                        postings, length = generic_postings(plan, value, docnum, boost)
-                        pending_generic.append((buffer, postings, length))
-                        ids = None
-                    else:
-                        ids = found
-                if ids is not None:
-                    boost = self._field_boost(fields, name, docboost) if special else 1.0
+                    ids = tokens_of(plan, value, analysis)
+                boost = self._field_boost(fields, name, docboost) if special else 1.0
+                if ids is None:
+                    postings, length = generic_postings(plan, value, docnum, boost)
+                    pending_generic.append((buffer, postings, length))
+                else:
                     pending.append((buffer, ids, boost))
             if is_stored or has_column:
                 customval = fields.get(f"_stored_{name}", value) if special else value
@@ -368,6 +372,7 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
                     write=pst.write,
                     offset=offset,
                     compression=self._compression,
+                    compress_from=self._compress_from,
                 )
                 prefix = fieldnum.to_bytes(2, "big")
                 all_keys.extend([prefix + key for key in merged.keys])

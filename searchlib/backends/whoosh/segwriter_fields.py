@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -46,7 +46,14 @@ from whoosh.support.charset import accent_map
 
 from searchlib import text
 
-from .codec_pickle import I64, Ragged, exclusive_cumsum, position_values, segment_ranks
+from .codec_pickle import (
+    I64,
+    Ragged,
+    exclusive_cumsum,
+    position_values,
+    segment_ranks,
+    stable_argsort,
+)
 from .codec_postings import PostingTable
 
 #: Postings whose position values are encoded at once (bounds temporary memory).
@@ -80,6 +87,10 @@ class FieldPlan:
     fixed_size: int | None
     field_boost: float
     pattern: re.Pattern[str] | None = None
+    #: for a pattern ``[^...]+`` of literal characters: those characters
+    separators: str = ""
+    #: every separator but the first mapped to the first (for :meth:`str.translate`)
+    separator_map: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def indexed(self) -> bool:
@@ -186,25 +197,53 @@ def plan_field(name: str, fieldobj: Any) -> FieldPlan:
         mode, pattern = Mode.GENERIC, None
     if mode in (Mode.TEXT, Mode.PLAIN) and kind != "positions" and kind != "frequency":
         mode = Mode.GENERIC
-    return FieldPlan(name, fieldobj, mode, kind, fixed, boost, pattern)
+    separators = _separators(pattern)
+    to_first = {ord(c): separators[0] for c in separators[1:]}
+    return FieldPlan(name, fieldobj, mode, kind, fixed, boost, pattern, separators, to_first)
+
+
+def _separators(pattern: re.Pattern[str] | None) -> str:
+    """The characters of a pattern ``[^abc]+`` (escaped or not), else ""."""
+    if pattern is None or pattern.flags & ~(re.UNICODE):
+        return ""
+    found = re.fullmatch(r"\[\^((?:\\.|[^\]\\])+)\]\+", pattern.pattern)
+    if not found:
+        return ""
+    chars = []
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v"}
+    body = found.group(1)
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            nxt = body[i + 1]
+            if nxt.isalnum() and nxt not in escapes:
+                return ""  # a class such as \w or \d
+            c = escapes.get(nxt, nxt)
+            i += 1
+        elif c == "-" and 0 < i < len(body) - 1:
+            return ""  # a range
+        chars.append(c)
+        i += 1
+    return "".join(chars)
 
 
 class Vocabulary(dict[Hashable, int]):
-    """Term -> term number for one batch; ``terms[n]`` is term number ``n``."""
+    """Term -> term number for one batch; ``keys[n]`` is term number ``n`` as the index
+    stores it (UTF-8 bytes)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.terms: list[Any] = []
+        self.keys: list[bytes] = []
 
     def __missing__(self, term: Hashable) -> int:
-        number = self[term] = len(self.terms)
-        self.terms.append(term)
+        number = self[term] = len(self.keys)
+        self.keys.append(term if isinstance(term, bytes) else str(term).encode("utf-8"))
         return number
 
     def key(self, number: int) -> bytes:
         """The bytes of term number ``number`` as the index stores them."""
-        term = self.terms[number]
-        return term if isinstance(term, bytes) else term.encode("utf-8")
+        return self.keys[number]
 
 
 class _Memo(dict[Any, Any]):
@@ -265,6 +304,22 @@ class FieldBuffer:
         return len(self.docs) + len(self.generic)
 
 
+def split_words(plan: FieldPlan, value: str) -> list[str]:
+    """The tokens of a ``RegexTokenizer`` alone. Its two patterns in searchlib's schema,
+    runs of anything but one separator set, split with ``str.split`` when the text holds only
+    the first separator (which is what ``spell_text`` and the facet values give)."""
+    pattern = plan.pattern
+    assert pattern is not None
+    separators = plan.separators
+    if len(separators) == 1:
+        return list(filter(None, value.split(separators)))
+    if separators:
+        return list(filter(None, value.translate(plan.separator_map).split(separators[0])))
+    if pattern.groups == 0:
+        return list(pattern.findall(value))
+    return [m.group(0) for m in pattern.finditer(value)]
+
+
 def tokens_of(plan: FieldPlan, value: Any, analysis: Analysis) -> list[int] | None:
     """The term numbers of ``value`` (``-1`` for stop words), or None when the value must go
     through the field's own ``index()`` (a list of pre-split words, or a generic field)."""
@@ -282,14 +337,7 @@ def tokens_of(plan: FieldPlan, value: Any, analysis: Analysis) -> list[int] | No
     if mode is Mode.PLAIN:
         return list(map(analysis.plain.__getitem__, text.tokens(value)))
     if mode is Mode.REGEX:
-        assert plan.pattern is not None
-        pattern = plan.pattern
-        words = (
-            pattern.findall(value)
-            if pattern.groups == 0
-            else [m.group(0) for m in pattern.finditer(value)]
-        )
-        return list(map(analysis.vocab.__getitem__, words))
+        return list(map(analysis.vocab.__getitem__, split_words(plan, value)))
     return [analysis.vocab[value]]  # Mode.ID
 
 
@@ -360,15 +408,15 @@ def _token_postings(
         return _empty_table(_has_values(plan)), lengths
     doc = docs[entry]
     # term numbers -> ranks in byte order of the terms
-    present = np.unique(ids)
-    keys = [vocab.key(n) for n in present.tolist()]
+    present = np.flatnonzero(np.bincount(ids))
+    keys = list(map(vocab.keys.__getitem__, present.tolist()))
     order = sorted(range(len(keys)), key=keys.__getitem__)
     lookup = np.empty(int(present[-1]) + 1, dtype=np.int64)
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
     lookup[present] = ranks
     rank = lookup[ids]
-    sort = np.argsort(rank, kind="stable")  # tokens come in document and position order
+    sort = stable_argsort(rank)  # tokens come in document and position order
     rank, doc, positions = rank[sort], doc[sort], positions[sort]
     boundary = np.ones(len(rank), dtype=np.bool_)
     boundary[1:] = (rank[1:] != rank[:-1]) | (doc[1:] != doc[:-1])
