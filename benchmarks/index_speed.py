@@ -112,8 +112,11 @@ def _documents(articles: list[Any], variant: str | None) -> list[dict[str, Any]]
     return docs
 
 
-def _build(engine: str, articles: list[Any], path: Path, variant: str | None) -> tuple[int, float]:
-    """Index ``articles`` with ``engine``; returns (documents, seconds on the clock)."""
+def _build(
+    engine: str, articles: list[Any], path: Path, variant: str | None
+) -> tuple[int, float, float]:
+    """Index ``articles`` with ``engine``; returns (documents, seconds, CPU seconds) on the
+    clock."""
     from whoosh.writing import SegmentWriter
 
     from searchlib import Index
@@ -123,19 +126,19 @@ def _build(engine: str, articles: list[Any], path: Path, variant: str | None) ->
     if engine == BASELINE:
         from peers.whoosh_peer import WhooshPeer
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         n = WhooshPeer().build(path, articles, 1)
-        return n, time.perf_counter() - started
+        return n, time.perf_counter() - started, time.process_time() - cpu
     if engine.endswith("-docs"):
         docs = _documents(articles, variant)
         ix = _create(path, variant)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         w = BatchWriter(ix) if engine == "batch-docs" else SegmentWriter(ix)
         for d in docs:
             w.add_document(**d)
         w.commit()
-        return len(docs), time.perf_counter() - started
-    started = time.perf_counter()
+        return len(docs), time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
     with Index(path, create=True) as index:
         if engine == "batch-searchlib":
             writer = IndexWriter(index, BatchWriter(index._ix, timeout=30.0, delay=0.05))
@@ -144,7 +147,7 @@ def _build(engine: str, articles: list[Any], path: Path, variant: str | None) ->
         with writer:
             for a in articles:
                 writer.add(a)
-    return len(articles), time.perf_counter() - started
+    return len(articles), time.perf_counter() - started, time.process_time() - cpu
 
 
 def worker(spec: dict[str, Any]) -> dict[str, Any]:
@@ -157,11 +160,13 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     profile = cProfile.Profile() if spec.get("profile") else None
     if profile is not None:
         profile.enable()
-    docs, seconds = _build(spec["engine"], articles, path, spec.get("variant"))
+    docs, seconds, cpu = _build(spec["engine"], articles, path, spec.get("variant"))
     out: dict[str, Any] = {
         "docs": docs,
         "seconds": round(seconds, 3),
         "docs_per_s": round(docs / seconds, 1),
+        "cpu_seconds": round(cpu, 3),
+        "docs_per_cpu_s": round(docs / cpu, 1),
         "peak_rss_mb": rss_mb("VmHWM"),
         "index_mb": round(dir_size(path) / 2**20, 1),
     }
@@ -200,6 +205,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "docs": runs[0]["docs"],
         "runs": len(runs),
         "docs_per_s_median": round(statistics.median(rates), 1),
+        "docs_per_cpu_s_median": round(statistics.median(r["docs_per_cpu_s"] for r in runs), 1),
         "docs_per_s_min": min(rates),
         "docs_per_s_max": max(rates),
         "seconds_median": round(statistics.median(r["seconds"] for r in runs), 2),
@@ -219,15 +225,17 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "Documents per second over the whole run (one writer, one commit, into a fresh index), "
         "the median of the runs (min-max), with the ratio of medians to plain Whoosh's in the "
-        "same run.",
+        "same run; then documents per CPU second of the process (median), which other "
+        "programs on a shared machine disturb less.",
         "",
         "| size | engine | docs/s median (min-max) | × plain Whoosh | × Whoosh's writer, same "
-        "documents | seconds | peak RSS MB | index MB |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "documents | docs/CPU-s | × plain Whoosh (CPU) | seconds | peak RSS MB | index MB |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for size in report["sizes"]:
         rows = size["engines"]
         base = rows.get(BASELINE, {}).get("docs_per_s_median")
+        base_cpu = rows.get(BASELINE, {}).get("docs_per_cpu_s_median")
         for name, r in rows.items():
             peer = "whoosh-docs" if name.startswith("batch-docs") else "whoosh-searchlib"
             peer_rate = rows.get(peer, {}).get("docs_per_s_median")
@@ -237,11 +245,13 @@ def markdown(report: dict[str, Any]) -> str:
                 if peer_rate and name.startswith("batch")
                 else "-"
             )
+            cpu = r["docs_per_cpu_s_median"]
+            cpu_ratio = f"{cpu / base_cpu:.2f}" if base_cpu else "-"
             lines.append(
                 f"| {size['size']:,} ({size['label']}) | {name} | "
                 f"{r['docs_per_s_median']:,.0f} ({r['docs_per_s_min']:,.0f}-"
-                f"{r['docs_per_s_max']:,.0f}) | {ratio} | {same} | {r['seconds_median']:.1f} | "
-                f"{r['peak_rss_mb_max']:.0f} | {r['index_mb']:.1f} |"
+                f"{r['docs_per_s_max']:,.0f}) | {ratio} | {same} | {cpu:,.0f} | {cpu_ratio} | "
+                f"{r['seconds_median']:.1f} | {r['peak_rss_mb_max']:.0f} | {r['index_mb']:.1f} |"
             )
     for size in report["sizes"]:
         for name, text in size.get("profiles", {}).items():
@@ -289,7 +299,10 @@ def main() -> None:
                     label = f"{name}:{variant}" if variant else name
                     log(f"size {size:,}: {label}, run {rep + 1}/{reps}")
                     r = run_one(name, corpus.articles_pickle, work, variant=variant)
-                    log(f"  {r['docs_per_s']:,.0f} docs/s, {r['seconds']:.1f}s")
+                    log(
+                        f"  {r['docs_per_s']:,.0f} docs/s ({r['docs_per_cpu_s']:,.0f} per CPU-s),"
+                        f" {r['seconds']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB"
+                    )
                     results.setdefault(label, []).append(r)
             entry: dict[str, Any] = {
                 "size": size,
