@@ -401,6 +401,23 @@ def test_stock_whoosh_reads_searches_extends_and_merges_it(tmp_path: Path) -> No
     assert_same_index(expected, actual)
 
 
+def test_small_chunks_write_the_same_index(tmp_path: Path, monkeypatch: Any) -> None:
+    """Large batches are turned into postings and encoded a range of terms at a time; with
+    tiny ranges every boundary case of that happens on a small batch."""
+    from searchlib.backends.whoosh import codec_postings, segwriter_fields
+
+    monkeypatch.setattr(segwriter_fields, "CHUNK_TOKENS", 7)
+    monkeypatch.setattr(segwriter_fields, "_VALUE_CHUNK", 5)
+    monkeypatch.setattr(codec_postings, "CHUNK_POSTINGS", 3)
+    docs = seed_docs(30)
+    history: list[tuple[list[Op], dict[str, Any]]] = [
+        ([("add", d) for d in docs[:20]], {}),
+        ([("add", d) for d in docs[20:]] + [("delete", docs[2]["id"])], {"optimize": True}),
+    ]
+    expected, actual = write_both(tmp_path, history)
+    assert_same_index(expected, actual)
+
+
 def test_commits_are_whooshs_merge_policies(tmp_path: Path) -> None:
     """Many small commits: MERGE_SMALL merges segments written by the batch writer exactly
     as it merges Whoosh's own."""

@@ -65,7 +65,7 @@ def fixed_rows(rows: npt.NDArray[Any], written: npt.NDArray[np.bool_]) -> bytes:
 
 def numeric_column(
     column: columns.NumericColumn, doccount: int, docs: I64, values: Sequence[Any]
-) -> bytes:
+) -> list[bytes]:
     """The file of a ``NumericColumn`` holding ``values`` for ``docs`` (others: the default)."""
     typecode = column._typecode
     default = column._default
@@ -75,36 +75,38 @@ def numeric_column(
     rows[docs] = vals
     written = np.zeros(doccount, dtype=np.bool_)
     written[docs[vals != default]] = True
-    return fixed_rows(rows, written)
+    return [fixed_rows(rows, written)]
 
 
 def fixed_bytes_column(
     column: columns.FixedBytesColumn, doccount: int, docs: I64, values: Sequence[bytes]
-) -> bytes:
-    """The file of a ``FixedBytesColumn`` holding ``values`` for ``docs``."""
+) -> list[bytes]:
+    """The file of a ``FixedBytesColumn`` holding ``values`` for ``docs``, as pieces (the
+    values themselves, and the default between them: nothing is copied)."""
     width = column._fixedlen
     default = column._default
     if any(len(v) != width for v in values):
         raise ValueError(f"a value of a {width}-byte column has another length")
-    rows = np.tile(np.frombuffer(default, dtype=np.uint8), (doccount, 1))
-    if len(values):
-        rows[docs] = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(-1, width)
-    written = np.zeros(doccount, dtype=np.bool_)
-    changed = np.fromiter((v != default for v in values), dtype=np.bool_, count=len(values))
-    written[docs[changed]] = True
-    return fixed_rows(rows, written)
+    pieces: list[bytes] = [default] * doccount
+    last = -1
+    for doc, value in zip(docs.tolist(), values, strict=True):
+        pieces[doc] = value
+        if value != default and doc > last:
+            last = doc
+    del pieces[last + 1 :]
+    return pieces
 
 
-def var_bytes_column(doccount: int, docs: I64, values: Sequence[bytes]) -> bytes:
-    """The file of a ``VarBytesColumn`` (the stored fields' column is one) with these values."""
-    lengths = np.zeros(doccount, dtype=np.int64)
-    lengths[docs] = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    data = b"".join(values)
+def var_bytes_trailer(doccount: int, docs: I64, lengths: I64) -> bytes:
+    """What follows the values in a ``VarBytesColumn`` file: the lengths (and, for many
+    documents, the offsets) of each document's value, ``docs`` ascending."""
+    per_doc = np.zeros(doccount, dtype=np.int64)
+    per_doc[docs] = lengths
     offsets = np.zeros(doccount, dtype=np.int64)
     if doccount:
-        np.cumsum(lengths[:-1], out=offsets[1:])
-    lcode = _growable_typecode(int(lengths.max()) if doccount else 0)
-    out = [data, lengths.astype(">" + lcode).tobytes()]
+        np.cumsum(per_doc[:-1], out=offsets[1:])
+    lcode = _growable_typecode(int(per_doc.max()) if doccount else 0)
+    out = [per_doc.astype(">" + lcode).tobytes()]
     with_offsets = doccount > OFFSETS_CUTOFF
     if with_offsets:
         ocode = _growable_typecode(int(offsets.max()))
@@ -115,9 +117,20 @@ def var_bytes_column(doccount: int, docs: I64, values: Sequence[bytes]) -> bytes
     return b"".join(out)
 
 
+def var_bytes_column(doccount: int, docs: I64, values: Sequence[bytes]) -> list[bytes]:
+    """The file of a ``VarBytesColumn`` (the stored fields' column is one) with these values,
+    as pieces (the values themselves, then the lengths and offsets)."""
+    if len(docs) > 1 and bool(np.any(np.diff(docs) <= 0)):
+        order = np.argsort(docs, kind="stable")
+        docs = docs[order]
+        values = [values[i] for i in order.tolist()]
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return [*values, var_bytes_trailer(doccount, docs, lengths)]
+
+
 def generic_column(
     column: columns.Column, doccount: int, docs: Sequence[int], values: Sequence[Any]
-) -> bytes:
+) -> list[bytes]:
     """Any other column type, written by its own Whoosh writer (documents in order)."""
     buffer = io.BytesIO()
     f = StructFile(buffer)
@@ -125,13 +138,21 @@ def generic_column(
     for doc, value in sorted(zip(docs, values, strict=True), key=lambda p: p[0]):
         writer.add(doc, value)
     writer.finish(doccount)
-    return buffer.getvalue()
+    return [buffer.getvalue()]
 
 
 def column_file(
     column: columns.Column, doccount: int, docs: Sequence[int] | I64, values: Sequence[Any]
 ) -> bytes:
-    """The bytes of a column file, by the fastest writer that reproduces ``column``'s."""
+    """The bytes of a column file (see :func:`column_pieces`)."""
+    return b"".join(column_pieces(column, doccount, docs, values))
+
+
+def column_pieces(
+    column: columns.Column, doccount: int, docs: Sequence[int] | I64, values: Sequence[Any]
+) -> list[bytes]:
+    """A column file as pieces to write one after the other, by the fastest writer that
+    reproduces ``column``'s."""
     doc_array = np.asarray(docs, dtype=np.int64)
     kind = type(column)
     if kind is columns.NumericColumn:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import pickle
 import struct
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -135,7 +135,21 @@ def segment_ranks(lengths: I64) -> I64:
     return np.arange(total, dtype=np.int64) - np.repeat(exclusive_cumsum(lengths), lengths)
 
 
-def stable_argsort(keys: I64) -> npt.NDArray[np.intp]:
+def _byte_index(starts: I64, lengths: I64) -> npt.NDArray[np.signedinteger[Any]]:
+    """``starts[i] + k`` for every ``k < lengths[i]``, laid end to end: the positions of the
+    bytes of ragged elements (32-bit when they fit, to halve the memory of big copies)."""
+    total = int(lengths.sum())
+    small = total < 2**31 and (not len(starts) or int(starts.max()) + int(lengths.max()) < 2**31)
+    dtype = np.int32 if small else np.int64
+    begin = np.repeat(starts.astype(dtype), lengths)
+    ranks = np.arange(total, dtype=dtype) - np.repeat(
+        exclusive_cumsum(lengths).astype(dtype), lengths
+    )
+    out: npt.NDArray[np.signedinteger[Any]] = begin + ranks
+    return out
+
+
+def stable_argsort(keys: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.intp]:
     """``np.argsort(keys, kind="stable")`` for non-negative keys, by 16-bit radix passes
     (numpy's stable sort of 16-bit integers is a radix sort, several times faster)."""
     if not len(keys):
@@ -155,8 +169,7 @@ def gather(data: U8, starts: I64, lengths: I64) -> U8:
     """The byte ranges ``data[s:s + n]`` for each (s, n), concatenated."""
     if not len(lengths):
         return np.zeros(0, dtype=np.uint8)
-    index = np.repeat(starts, lengths) + segment_ranks(lengths)
-    out: U8 = data[index]
+    out: U8 = data[_byte_index(starts, lengths)]
     return out
 
 
@@ -164,12 +177,11 @@ def scatter(out: U8, offsets: I64, source: Ragged) -> None:
     """Copy each element of ``source`` to ``out`` at the matching offset."""
     if not len(source.length):
         return
-    ranks = segment_ranks(source.length)
-    target = np.repeat(offsets, source.length) + ranks
+    target = _byte_index(offsets, source.length)
     if source.offsets is None:
         out[target] = source.data[: len(target)]
     else:
-        out[target] = source.data[np.repeat(source.offsets, source.length) + ranks]
+        out[target] = source.data[_byte_index(source.offsets, source.length)]
 
 
 def int_item_lengths(values: I64) -> I64:

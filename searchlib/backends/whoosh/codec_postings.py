@@ -43,7 +43,7 @@ COMPRESSION_MIN_SIZE: Final = 256
 #: zlib level (``W3Codec(compression=3)``).
 COMPRESSION_LEVEL: Final = 3
 #: Postings encoded at once (bounds the memory of the numpy work on large fields).
-CHUNK_POSTINGS: Final = 1 << 18
+CHUNK_POSTINGS: Final = 1 << 16
 
 _MAGIC: Final = b"W3Bl"
 
@@ -152,26 +152,21 @@ def _write_chunk(
         min_lb, max_lb = _reduce_lengths(length_bytes[doc].astype(np.int64), firsts)
     else:
         min_lb = max_lb = np.zeros(len(counts), dtype=np.int64)
-    # zlib for payloads of COMPRESSION_MIN_SIZE bytes or more
-    data_len = payloads.length.copy()
-    data = payloads
+    # zlib for payloads of compress_from bytes or more
+    raw = payloads.data.tobytes()
+    payload_len = payloads.length
+    del payloads
+    data_start = exclusive_cumsum(payload_len).tolist()
+    data_end = (exclusive_cumsum(payload_len) + payload_len).tolist()
+    data_len = payload_len.copy()
     comp = np.zeros(len(counts), dtype=np.int64)
+    packed: dict[int, bytes] = {}
     if compression:
-        big = np.flatnonzero(payloads.length >= compress_from)
-        if len(big):
-            raw = payloads.data.tobytes()
-            starts = exclusive_cumsum(payloads.length)
-            squeeze = zlib.compress
-            packed = [
-                squeeze(raw[a : a + n], compression)
-                for a, n in zip(starts[big].tolist(), payloads.length[big].tolist(), strict=True)
-            ]
-            extra = Ragged.from_bytes(packed)
-            data_len[big] = extra.length
-            offsets = starts.copy()
-            offsets[big] = len(payloads.data) + extra.start
-            data = Ragged(np.concatenate([payloads.data, extra.data]), data_len, offsets)
-            comp[big] = compression
+        squeeze = zlib.compress
+        for b in np.flatnonzero(payload_len >= compress_from).tolist():
+            packed[b] = squeeze(raw[data_start[b] : data_end[b]], compression)
+            data_len[b] = len(packed[b])
+            comp[b] = compression
     info = block_infos(counts, doc[firsts + counts - 1], max_weight, comp, min_lb, max_lb)
     # the stream: per term b"W3Bl", then per block its signed length, info and data
     first_block = np.zeros(len(counts), dtype=np.bool_)
@@ -179,19 +174,32 @@ def _write_chunk(
     last_block = np.zeros(len(counts), dtype=np.bool_)
     last_block[term_blocks + nblocks - 1] = True
     size = info.length + data_len
-    block_len = 4 * first_block + 4 + size
-    at = exclusive_cumsum(block_len)
-    out = np.zeros(int(block_len.sum()), dtype=np.uint8)
-    magic_at = at[first_block]
+    # each block's frame (magic for a term's first block, signed length, info), end to end
+    frame_len = 4 * first_block + 4 + info.length
+    frame_at = exclusive_cumsum(frame_len)
+    frames = np.zeros(int(frame_len.sum()), dtype=np.uint8)
+    magic_at = frame_at[first_block]
     for k, byte in enumerate(_MAGIC):
-        out[magic_at + k] = byte
-    frame = at + 4 * first_block
+        frames[magic_at + k] = byte
+    length_at = frame_at + 4 * first_block
     signed = np.where(last_block, -size, size).astype(">i4").view(np.uint8).reshape(-1, 4)
     for k in range(4):
-        out[frame + k] = signed[:, k]
-    scatter(out, frame + 4, info)
-    scatter(out, frame + 4 + info.length, data)
-    write(out.tobytes())
+        frames[length_at + k] = signed[:, k]
+    scatter(frames, length_at + 4, info)
+    frame_bytes = frames.tobytes()
+    frame_start = frame_at.tolist()
+    frame_end = (frame_at + frame_len).tolist()
+    parts: list[bytes] = []
+    append = parts.append
+    get = packed.get
+    for b in range(len(data_start)):
+        append(frame_bytes[frame_start[b] : frame_end[b]])
+        found = get(b)
+        append(found if found is not None else raw[data_start[b] : data_end[b]])
+    out = b"".join(parts)
+    del parts, raw
+    write(out)
+    at = exclusive_cumsum(frame_len + data_len)
     # term statistics, as W3TermInfo accumulates them from its blocks
     block_sum = np.add.reduceat(stored, firsts)
     term_min_lb, _ = _reduce_lengths(min_lb, term_blocks)

@@ -117,20 +117,14 @@ def write_term_index(
     """
     n = len(keys)
     key_lengths = np.fromiter(map(len, keys), dtype=np.int64, count=n)
-    key_data = Ragged(np.frombuffer(b"".join(keys), dtype=np.uint8), key_lengths)
     record_lengths = 8 + key_lengths + values.length
     start = len(_HEADER) + exclusive_cumsum(record_lengths)
     body_size = int(record_lengths.sum())
-    out = np.zeros(body_size, dtype=np.uint8)
-    local = start - len(_HEADER)
-    heads = np.empty((n, 2), dtype=">i4")
-    heads[:, 0] = key_lengths
-    heads[:, 1] = values.length
-    head_bytes = heads.view(np.uint8).reshape(n, 8)
-    for k in range(8):
-        out[local + k] = head_bytes[:, k]
-    scatter(out, local + 8, key_data)
-    scatter(out, local + 8 + key_lengths, values)
+    # the records (lengths, key, value), a slice of keys at a time (bounded temporaries)
+    records: list[bytes] = []
+    for k0 in range(0, n, _RECORDS_AT_ONCE):
+        k1 = min(n, k0 + _RECORDS_AT_ONCE)
+        records.append(_records(keys[k0:k1], key_lengths[k0:k1], values.slice(k0, k1)))
     # the 256 hash tables, then their directory
     hashes = _HASHES[hash_type](keys)
     slots, base, slot_of = place(hashes)
@@ -148,12 +142,35 @@ def write_term_index(
     )
     index = start.astype(">" + typecode).tobytes()
     write(_MAGIC + bytes([hash_type]) + struct.pack("!ii", 0, 0))
-    write(out.tobytes())
+    for part in records:
+        write(part)
     write(table.tobytes())
     write(directory.tobytes())
     write(extras)
     write(index)
     write(struct.pack("!i", len(extras) + len(index)))
+
+
+#: Records built at once.
+_RECORDS_AT_ONCE: Final = 1 << 16
+
+
+def _records(keys: Sequence[bytes], key_lengths: Any, values: Ragged) -> bytes:
+    """Key/value records: the key's and the value's lengths (``!ii``), the key, the value."""
+    n = len(keys)
+    record_lengths = 8 + key_lengths + values.length
+    local = exclusive_cumsum(record_lengths)
+    out = np.zeros(int(record_lengths.sum()), dtype=np.uint8)
+    heads = np.empty((n, 2), dtype=">i4")
+    heads[:, 0] = key_lengths
+    heads[:, 1] = values.length
+    head_bytes = heads.view(np.uint8).reshape(n, 8)
+    for k in range(8):
+        out[local + k] = head_bytes[:, k]
+    key_data = Ragged(np.frombuffer(b"".join(keys), dtype=np.uint8), key_lengths)
+    scatter(out, local + 8, key_data)
+    scatter(out, local + 8 + key_lengths, values)
+    return out.tobytes()
 
 
 def terminfo_values(

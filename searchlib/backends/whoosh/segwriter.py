@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import pickle
 import zlib
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -55,15 +56,27 @@ from whoosh.writing import SegmentWriter
 
 from searchlib import text
 
-from .codec_columns import byte_lengths, column_file, fixed_rows, length_bytes, var_bytes_column
+from .codec_columns import (
+    byte_lengths,
+    column_pieces,
+    fixed_rows,
+    length_bytes,
+    var_bytes_trailer,
+)
 from .codec_pickle import Ragged
-from .codec_postings import COMPRESSION_LEVEL, COMPRESSION_MIN_SIZE, write_postings
+from .codec_postings import (
+    COMPRESSION_LEVEL,
+    COMPRESSION_MIN_SIZE,
+    PostingTable,
+    write_postings,
+)
 from .codec_terms import write_term_index
 from .segwriter_fields import (
     Analysis,
     FieldBuffer,
     FieldPlan,
     Mode,
+    TokenStream,
     UnsupportedSchema,
     generic_postings,
     merge_in_order,
@@ -82,6 +95,54 @@ from .segwriter_merge import (
 )
 
 __all__ = ["BatchWriter", "UnsupportedSchema"]
+
+
+class _Spill:
+    """Byte strings of a batch kept in a temporary file instead of in memory, in order."""
+
+    def __init__(self, storage: Any, name: str) -> None:
+        self._storage = storage
+        self._name = name
+        self._file: Any = None
+        self.docs: array[int] = array("i")
+        self.lengths: array[int] = array("q")
+
+    def add(self, doc: int, data: bytes) -> None:
+        """Append one document's value."""
+        if self._file is None:
+            self._file = self._storage.create_file(self._name)
+        self._file.write(data)
+        self.docs.append(doc)
+        self.lengths.append(len(data))
+
+    def chunks(self, size: int = 1 << 22) -> Iterator[bytes]:
+        """The values laid end to end, a few megabytes at a time; then the file goes."""
+        if self._file is None:
+            return
+        self._file.close()
+        self._file = None
+        f = self._storage.open_file(self._name)
+        try:
+            while block := f.read(size):
+                yield block
+        finally:
+            f.close()
+            self._storage.delete_file(self._name)
+
+    def values(self) -> list[bytes]:
+        """Every value, in order (read back at once)."""
+        data = b"".join(self.chunks())
+        ends = np.cumsum(np.frombuffer(self.lengths, dtype=np.int64)).tolist()
+        starts = [0, *ends[:-1]]
+        return [data[a:b] for a, b in zip(starts, ends, strict=True)]
+
+    def discard(self) -> None:
+        """Drop the values and their file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._storage.delete_file(self._name)
+
 
 _STORED_LEVEL = 3
 
@@ -171,17 +232,24 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
         self._reset_batch()
 
     def _reset_batch(self) -> None:
+        for spill in getattr(self, "_spills", {}).values():
+            spill.discard()
+        self._spills: dict[str, _Spill] = {}
         self._analysis = Analysis()
         self._buffers: dict[str, FieldBuffer] = {
             name: FieldBuffer() for name, plan in self._plans.items() if plan.indexed
         }
-        self._stored_docs: list[int] = []
-        self._stored_values: list[bytes] = []
         self._column_docs: dict[str, list[int]] = defaultdict(list)
         self._column_values: dict[str, list[Any]] = defaultdict(list)
         self._column_memo: dict[str, dict[Any, Any]] = defaultdict(dict)
         self._sources: list[SegmentSource] = []
         self._new_docs = 0
+        # fixed-width column values wait in a temporary file, like the stored fields
+        self._fixed_columns = {
+            name
+            for name, plan in self._plans.items()
+            if type(plan.field.column_type) is columns.FixedBytesColumn
+        }
         # per field: (fast path or None when not indexed, buffer, stored?, column?, plan)
         self._slots: dict[str, tuple[Mode | None, FieldBuffer | None, bool, bool, FieldPlan]] = {
             name: (
@@ -266,14 +334,24 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
             if length:
                 buffer.generic_lengths[docnum] = buffer.generic_lengths.get(docnum, 0) + length
         if stored:
-            self._stored_docs.append(docnum)
-            self._stored_values.append(zlib.compress(pickle.dumps(stored, 2), _STORED_LEVEL))
+            self._spill("_stored").add(
+                docnum, zlib.compress(pickle.dumps(stored, 2), _STORED_LEVEL)
+            )
         for name, cv in cols:
-            self._column_docs[name].append(docnum)
-            self._column_values[name].append(cv)
+            if name in self._fixed_columns:
+                self._spill(name).add(docnum, cv)
+            else:
+                self._column_docs[name].append(docnum)
+                self._column_values[name].append(cv)
         self._added = True
         self.docnum += 1
         self._new_docs += 1
+
+    def _spill(self, name: str) -> _Spill:
+        found = self._spills.get(name)
+        if found is None:
+            found = self._spills[name] = _Spill(self._tempstorage, f"{name}.spill")
+        return found
 
     def _column_value(self, plan: FieldPlan, value: Any) -> Any:
         fieldobj = plan.field
@@ -322,8 +400,10 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
         self._slots = {}  # let each field's tokens go once its postings are written
         files = [SegmentFiles(storage, source.segment) for source in self._sources]
         try:
-            fieldlengths = self._write_postings(files, doccount)
+            # columns first: their values (stored fields, signatures) can go before the
+            # postings' temporary arrays are made
             self._write_columns(files, doccount)
+            fieldlengths = self._write_postings(files, doccount)
         finally:
             for f in files:
                 f.close()
@@ -341,42 +421,60 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
         try:
             for name in sorted(self._buffers):
                 plan = self._plans[name]
-                table, lengths = new_postings(
-                    plan, self._buffers[name], self._analysis.vocab, self._new_docs
-                )
-                self._buffers[name] = FieldBuffer()  # free the tokens
-                tables = [table]
-                codes = [length_bytes(lengths)]
-                for source, sfiles in zip(self._sources, files, strict=True):
-                    tables.append(read_postings(sfiles, plan, source))
-                    if plan.scorable:
-                        found = read_length_bytes(sfiles, name, source)
-                        if found is None:
-                            found = np.zeros(len(source.live), dtype=np.uint8)
-                        codes.append(found)
-                lbytes = np.concatenate(codes) if plan.scorable else None
+                buffer = self._buffers[name]
+                self._buffers[name] = FieldBuffer()
+                streamed = not self._sources and not buffer.generic
+                streamed = streamed and not (plan.scorable and plan.fmt == "existence")
+                if streamed:
+                    # the common case (new documents only): postings made and written a
+                    # range of terms at a time
+                    stream = TokenStream(plan, buffer, self._analysis.vocab, self._new_docs)
+                    del buffer
+                    lengths = stream.lengths
+                    parts: Iterable[PostingTable] = (chunk for _, chunk in stream.chunks())
+                    keys = stream.keys
+                    lbytes = length_bytes(lengths) if plan.scorable else None
+                else:
+                    table, lengths = new_postings(
+                        plan, buffer, self._analysis.vocab, self._new_docs
+                    )
+                    del buffer
+                    tables = [table]
+                    codes = [length_bytes(lengths)]
+                    for source, sfiles in zip(self._sources, files, strict=True):
+                        tables.append(read_postings(sfiles, plan, source))
+                        if plan.scorable:
+                            found = read_length_bytes(sfiles, name, source)
+                            if found is None:
+                                found = np.zeros(len(source.live), dtype=np.uint8)
+                            codes.append(found)
+                    lbytes = np.concatenate(codes) if plan.scorable else None
+                    merged = merge_in_order(tables)
+                    del tables
+                    parts, keys = [merged], merged.keys
                 if lbytes is not None:
-                    total = int(lengths.sum()) + int(byte_lengths(lbytes[self._new_docs :]).sum())
+                    merged_part = byte_lengths(lbytes[self._new_docs :])
+                    total = int(lengths.sum()) + int(merged_part.sum())
                     if total:
                         fieldlengths[name] = total
                     if lbytes.any():
                         self._write_column_bytes(f"_{name}_len", fixed_rows(lbytes, lbytes > 0))
-                merged = merge_in_order(tables)
-                if not len(merged):
+                if not keys:
                     continue
                 fieldnum = fieldmap[name] = len(fieldmap)
-                infos, offset = write_postings(
-                    merged,
-                    fixed_size=plan.fixed_size,
-                    length_bytes=lbytes,
-                    write=pst.write,
-                    offset=offset,
-                    compression=self._compression,
-                    compress_from=self._compress_from,
-                )
+                for part in parts:
+                    infos, offset = write_postings(
+                        part,
+                        fixed_size=plan.fixed_size,
+                        length_bytes=lbytes,
+                        write=pst.write,
+                        offset=offset,
+                        compression=self._compression,
+                        compress_from=self._compress_from,
+                    )
+                    all_infos.append(infos)
                 prefix = fieldnum.to_bytes(2, "big")
-                all_keys.extend([prefix + key for key in merged.keys])
-                all_infos.append(infos)
+                all_keys.extend([prefix + key for key in keys])
         finally:
             pst.close()
         trm = segment.create_file(storage, W3Codec.TERMS_EXT)
@@ -386,40 +484,57 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
             trm.close()
         return fieldlengths
 
-    def _write_column_bytes(self, name: str, data: bytes) -> None:
+    def _write_column_bytes(self, name: str, data: bytes | list[bytes]) -> None:
         f = self.storage.create_file(W3Codec.column_filename(self.newsegment, name))
-        f.write(data)
-        f.close()
+        try:
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                for piece in data:
+                    f.write(piece)
+        finally:
+            f.close()
 
     def _write_columns(self, files: list[SegmentFiles], doccount: int) -> None:
-        # stored fields: always written, like W3PerDocWriter's "_stored" column
-        docs = list(self._stored_docs)
-        values = list(self._stored_values)
-        for source, sfiles in zip(self._sources, files, strict=True):
-            data, starts, lengths = read_stored(sfiles, source)
-            new_docs = source.base + np.arange(len(source.live), dtype=np.int64)
-            for doc, start, length in zip(
-                new_docs.tolist(), starts.tolist(), lengths.tolist(), strict=True
-            ):
-                if length:
-                    docs.append(doc)
-                    values.append(data[start : start + length])
-        stored = var_bytes_column(doccount, np.asarray(docs, dtype=np.int64), values)
-        self._write_column_bytes("_stored", stored)
+        # stored fields: always written, like W3PerDocWriter's "_stored" column; the new
+        # documents' values come back from their temporary file, merged ones' are copied
+        spill = self._spills.pop("_stored", None) or _Spill(self._tempstorage, "_stored.spill")
+        pieces: list[bytes] | Iterator[bytes] = spill.chunks()
+        docs = [np.frombuffer(spill.docs, dtype=np.int32).astype(np.int64)]
+        lengths = [np.frombuffer(spill.lengths, dtype=np.int64)]
+        f = self.storage.create_file(W3Codec.column_filename(self.newsegment, "_stored"))
+        try:
+            for piece in pieces:
+                f.write(piece)
+            for source, sfiles in zip(self._sources, files, strict=True):
+                data, starts, sizes = read_stored(sfiles, source)
+                for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+                    f.write(data[start : start + size])
+                docs.append(source.base + np.arange(len(source.live), dtype=np.int64))
+                lengths.append(sizes)
+            f.write(var_bytes_trailer(doccount, np.concatenate(docs), np.concatenate(lengths)))
+        finally:
+            f.close()
         # the fields' own columns, when some document gave a value
         for name, plan in self._plans.items():
             column = plan.field.column_type
             if column is None:
                 continue
-            col_docs: list[int] = list(self._column_docs.get(name, ()))
-            col_values: list[Any] = list(self._column_values.get(name, ()))
+            col_docs: list[int] = self._column_docs.pop(name, [])
+            col_values: list[Any] = self._column_values.pop(name, [])
+            spilled = self._spills.pop(name, None)
+            if spilled is not None:
+                col_docs = np.frombuffer(spilled.docs, dtype=np.int32).tolist()
+                col_values = spilled.values()
             for source, sfiles in zip(self._sources, files, strict=True):
                 found = read_column(sfiles, name, column, source)
                 if found is not None:
                     col_docs.extend(found[0].tolist())
                     col_values.extend(found[1])
             if col_docs:
-                self._write_column_bytes(name, column_file(column, doccount, col_docs, col_values))
+                column_bytes = column_pieces(column, doccount, col_docs, col_values)
+                del col_docs, col_values
+                self._write_column_bytes(name, column_bytes)
 
     # -- conveniences --------------------------------------------------------------------------
 

@@ -20,14 +20,16 @@ commit, :func:`new_postings` sorts them once into the field's :class:`PostingTab
 
 from __future__ import annotations
 
+import itertools
 import re
 from array import array
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import fields as wfields
 from whoosh import formats
 from whoosh.analysis import (
@@ -57,7 +59,7 @@ from .codec_pickle import (
 from .codec_postings import PostingTable
 
 #: Postings whose position values are encoded at once (bounds temporary memory).
-_VALUE_CHUNK = 1 << 20
+_VALUE_CHUNK = 1 << 18
 
 
 class Mode(Enum):
@@ -229,21 +231,21 @@ def _separators(pattern: re.Pattern[str] | None) -> str:
 
 
 class Vocabulary(dict[Hashable, int]):
-    """Term -> term number for one batch; ``keys[n]`` is term number ``n`` as the index
+    """Term -> term number for one batch; ``encoded[n]`` is term number ``n`` as the index
     stores it (UTF-8 bytes)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.keys: list[bytes] = []
+        self.encoded: list[bytes] = []
 
     def __missing__(self, term: Hashable) -> int:
-        number = self[term] = len(self.keys)
-        self.keys.append(term if isinstance(term, bytes) else str(term).encode("utf-8"))
+        number = self[term] = len(self.encoded)
+        self.encoded.append(term if isinstance(term, bytes) else str(term).encode("utf-8"))
         return number
 
     def key(self, number: int) -> bytes:
         """The bytes of term number ``number`` as the index stores them."""
-        return self.keys[number]
+        return self.encoded[number]
 
 
 class _Memo(dict[Any, Any]):
@@ -372,7 +374,10 @@ def new_postings(
     plan: FieldPlan, buffer: FieldBuffer, vocab: Vocabulary, ndocs: int
 ) -> tuple[PostingTable, I64]:
     """The postings of the batch's documents in one field, and each document's length."""
-    token_table, lengths = _token_postings(plan, buffer, vocab, ndocs)
+    stream = TokenStream(plan, buffer, vocab, ndocs)
+    chunks = list(stream.chunks())
+    lengths = stream.lengths
+    token_table = _concat_chunks(chunks, stream.keys, plan)
     if not buffer.generic:
         return token_table, lengths
     generic_table = _generic_table(plan, buffer.generic)
@@ -381,76 +386,187 @@ def new_postings(
     return merge_interleaved(token_table, generic_table), lengths
 
 
-def _token_postings(
-    plan: FieldPlan, buffer: FieldBuffer, vocab: Vocabulary, ndocs: int
-) -> tuple[PostingTable, I64]:
-    lengths = np.zeros(ndocs, dtype=np.int64)
-    if not len(buffer.docs):
-        return _empty_table(_has_values(plan)), lengths
-    ids = np.frombuffer(buffer.ids, dtype=np.int32).astype(np.int64)
-    counts = np.frombuffer(buffer.counts, dtype=np.int32).astype(np.int64)
-    docs = np.frombuffer(buffer.docs, dtype=np.int32).astype(np.int64)
-    entry = np.repeat(np.arange(len(docs), dtype=np.int64), counts)
-    index = segment_ranks(counts)
-    if plan.mode is Mode.TEXT:
-        # StopFilter(renumber=True): the first word kept keeps its position, the next ones
-        # follow it one by one
-        keep = ids >= 0
-        ids, entry, index = ids[keep], entry[keep], index[keep]
-        kept = np.bincount(entry, minlength=len(docs)).astype(np.int64)
-        first = np.zeros(len(docs), dtype=np.int64)
-        has = kept > 0
-        first[has] = index[exclusive_cumsum(kept)[has]]
-        positions = first[entry] + segment_ranks(kept)
-    else:
-        positions = index
-    if not len(ids):
-        return _empty_table(_has_values(plan)), lengths
-    doc = docs[entry]
-    # term numbers -> ranks in byte order of the terms
-    present = np.flatnonzero(np.bincount(ids))
-    keys = list(map(vocab.keys.__getitem__, present.tolist()))
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    lookup = np.empty(int(present[-1]) + 1, dtype=np.int64)
-    ranks = np.empty(len(order), dtype=np.int64)
-    ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
-    lookup[present] = ranks
-    rank = lookup[ids]
-    sort = stable_argsort(rank)  # tokens come in document and position order
-    rank, doc, positions = rank[sort], doc[sort], positions[sort]
-    boundary = np.ones(len(rank), dtype=np.bool_)
-    boundary[1:] = (rank[1:] != rank[:-1]) | (doc[1:] != doc[:-1])
-    starts = np.flatnonzero(boundary)
-    freq = np.diff(np.append(starts, len(rank))).astype(np.int64)
-    p_term, p_doc = rank[starts], doc[starts]
-    boost = np.ones(len(p_doc), dtype=np.float64)
-    if buffer.boosts:
-        per_doc = np.ones(ndocs, dtype=np.float64)
-        for d, b in buffer.boosts.items():
-            per_doc[d] = b
-        boost = per_doc[p_doc]
-    values: Ragged | None
-    if plan.fmt == "positions":
-        deltas = np.diff(positions, prepend=np.int64(0))
-        deltas[starts] = positions[starts]
-        values = _position_values(freq, deltas)
-        weight = freq.astype(np.float64) * plan.field_boost * boost
-        counted = freq
-    elif plan.fmt == "frequency":
-        values = Ragged(
-            freq.astype(">u4").view(np.uint8).copy(), np.full(len(freq), 4, dtype=np.int64)
-        )
-        weight = freq.astype(np.float64) * plan.field_boost * boost
-        counted = freq
-    else:  # existence: one posting per distinct term
-        values = None
-        base = 1.0 if plan.mode is Mode.NUMERIC else plan.field_boost
-        weight = np.full(len(freq), base, dtype=np.float64) * boost
-        counted = np.ones(len(freq), dtype=np.int64)
-    if plan.scorable:
-        lengths += np.bincount(p_doc, weights=counted, minlength=ndocs).astype(np.int64)
-    keys_sorted = [keys[i] for i in order]
-    return PostingTable(keys_sorted, p_term, p_doc, weight, values), lengths
+def _concat_chunks(
+    chunks: list[tuple[int, PostingTable]], keys: list[bytes], plan: FieldPlan
+) -> PostingTable:
+    if not chunks:
+        return _empty_table(_has_values(plan))
+    values = [c.values for _, c in chunks]
+    return PostingTable(
+        keys,
+        np.concatenate([c.term + first for first, c in chunks]),
+        np.concatenate([c.doc for _, c in chunks]),
+        np.concatenate([c.weight for _, c in chunks]),
+        Ragged.concat([v for v in values if v is not None]) if values[0] is not None else None,
+    )
+
+
+def _ranks32(counts: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """Each element's index in its group, for groups of these sizes laid end to end."""
+    total = int(counts.sum(dtype=np.int64))
+    starts = np.zeros(len(counts), dtype=np.int32)
+    if len(counts) > 1:
+        np.cumsum(counts[:-1], out=starts[1:])
+    out: npt.NDArray[np.int32] = np.arange(total, dtype=np.int32) - np.repeat(starts, counts)
+    return out
+
+
+#: Tokens turned into postings at once (bounds the memory of a field's commit).
+CHUNK_TOKENS = 1 << 18
+
+
+class TokenStream:
+    """One field's tokens in a batch, turned into postings a range of terms at a time.
+
+    Holding a whole large batch's postings at once costs ~45 bytes a posting; this keeps
+    about 6 bytes a token (the term's rank and its chunk) and makes the postings of about
+    :data:`CHUNK_TOKENS` tokens at a time, in term order, each chunk a :class:`PostingTable`
+    whose term numbers count from the chunk's first term (:attr:`keys` has them all).
+    :attr:`lengths` is each document's field length (its terms, counted as Whoosh does), final
+    once every chunk was made.
+    """
+
+    def __init__(self, plan: FieldPlan, buffer: FieldBuffer, vocab: Vocabulary, ndocs: int) -> None:
+        self.plan = plan
+        self.lengths = np.zeros(ndocs, dtype=np.int64)
+        self.keys: list[bytes] = []
+        self._boosts = buffer.boosts
+        self._ndocs = ndocs
+        ids = np.frombuffer(buffer.ids, dtype=np.int32)
+        counts = np.frombuffer(buffer.counts, dtype=np.int32)
+        self._docs = np.frombuffer(buffer.docs, dtype=np.int32).astype(np.int64)
+        nentries = len(counts)
+        kept = counts.astype(np.int64)
+        first = np.zeros(nentries, dtype=np.int64)
+        token_start = exclusive_cumsum(kept)
+        # the work goes a slice of about CHUNK_TOKENS tokens at a time (whole entries)
+        cuts = np.unique(
+            np.concatenate(
+                [
+                    [0],
+                    np.searchsorted(token_start, np.arange(0, len(ids), CHUNK_TOKENS)),
+                    [nentries],
+                ]
+            )
+        ).tolist()
+        slices = [
+            (e0, e1, int(token_start[e0]) if e0 < nentries else len(ids),
+             int(token_start[e1]) if e1 < nentries else len(ids))
+            for e0, e1 in itertools.pairwise(cuts)
+        ]  # fmt: skip
+        text_mode = plan.mode is Mode.TEXT
+        present = np.zeros(len(vocab.encoded), dtype=np.int64)
+        for e0, e1, t0, t1 in slices:
+            part = ids[t0:t1]
+            if text_mode:
+                # StopFilter(renumber=True): the first word kept keeps its position, the next
+                # ones follow it one by one
+                c = counts[e0:e1]
+                keep = part >= 0
+                entry = np.repeat(np.arange(e1 - e0, dtype=np.int32), c)
+                within = _ranks32(c)
+                k = np.bincount(entry[keep], minlength=e1 - e0).astype(np.int64)
+                kept[e0:e1] = k
+                has = k > 0
+                first[e0:e1][has] = within[keep][exclusive_cumsum(k)[has]]
+                part = part[keep]
+            present += np.bincount(part, minlength=len(present))
+        self._kept_starts = exclusive_cumsum(kept)
+        self._first = first
+        if plan.scorable and plan.fmt != "existence":
+            self.lengths[self._docs] += kept  # one value per document and field
+        total = int(kept.sum())
+        self._rank = np.zeros(total, dtype=np.int32)
+        if not total:
+            return
+        # term numbers -> ranks in byte order of the terms
+        numbers = np.flatnonzero(present)
+        keys = list(map(vocab.encoded.__getitem__, numbers.tolist()))
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys = [keys[i] for i in order]
+        lookup = np.zeros(len(present), dtype=np.int32)
+        ranks = np.empty(len(order), dtype=np.int32)
+        ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int32)
+        lookup[numbers] = ranks
+        at = 0
+        for _, _, t0, t1 in slices:
+            part = ids[t0:t1]
+            if text_mode:
+                part = part[part >= 0]
+            self._rank[at : at + len(part)] = lookup[part]
+            at += len(part)
+
+    def chunks(self) -> Iterator[tuple[int, PostingTable]]:
+        """(first term's rank, postings of a range of terms), in term order."""
+        rank = self._rank
+        nterms = len(self.keys)
+        if not nterms:
+            return
+        per_term = np.bincount(rank, minlength=nterms).astype(np.int64)
+        cuts = _chunk_cuts(per_term, CHUNK_TOKENS)
+        if len(cuts) == 2:
+            yield 0, self._chunk(np.arange(len(rank), dtype=np.int64), 0, nterms)
+            return
+        dtype = np.uint16 if len(cuts) < 2**16 else np.int32
+        bucket = (np.searchsorted(cuts, np.arange(nterms), side="right") - 1).astype(dtype)
+        token_bucket = bucket[rank]
+        del bucket
+        for b in range(len(cuts) - 1):
+            tokens = np.flatnonzero(token_bucket == b)
+            yield int(cuts[b]), self._chunk(tokens, int(cuts[b]), int(cuts[b + 1]))
+
+    def _chunk(self, tokens: I64, first_term: int, end_term: int) -> PostingTable:
+        """The postings of the (kept) tokens at these indices, all of the terms ranked
+        ``first_term`` to ``end_term - 1``; the indices ascend (document and position order)."""
+        plan = self.plan
+        rank = self._rank[tokens] - np.int32(first_term)
+        sort = stable_argsort(rank)
+        tokens, rank = tokens[sort], rank[sort]
+        del sort
+        entry = np.searchsorted(self._kept_starts, tokens, side="right") - 1
+        doc = self._docs[entry]
+        boundary = np.ones(len(rank), dtype=np.bool_)
+        boundary[1:] = (rank[1:] != rank[:-1]) | (doc[1:] != doc[:-1])
+        starts = np.flatnonzero(boundary)
+        del boundary
+        freq = np.diff(np.append(starts, len(rank))).astype(np.int64)
+        p_term, p_doc = rank[starts].astype(np.int64), doc[starts]
+        boost = np.ones(len(p_doc), dtype=np.float64)
+        if self._boosts:
+            per_doc = np.ones(self._ndocs, dtype=np.float64)
+            for d, b in self._boosts.items():
+                per_doc[d] = b
+            boost = per_doc[p_doc]
+        values: Ragged | None
+        if plan.fmt == "positions":
+            positions = self._first[entry] + (tokens - self._kept_starts[entry])
+            deltas = np.diff(positions, prepend=np.int64(0))
+            deltas[starts] = positions[starts]
+            del positions
+            values = _position_values(freq, deltas)
+            weight = freq.astype(np.float64) * plan.field_boost * boost
+        elif plan.fmt == "frequency":
+            values = Ragged(
+                freq.astype(">u4").view(np.uint8).copy(), np.full(len(freq), 4, dtype=np.int64)
+            )
+            weight = freq.astype(np.float64) * plan.field_boost * boost
+        else:  # existence: one posting per distinct term
+            values = None
+            base = 1.0 if plan.mode is Mode.NUMERIC else plan.field_boost
+            weight = np.full(len(freq), base, dtype=np.float64) * boost
+            if plan.scorable:
+                np.add.at(self.lengths, p_doc, 1)
+        return PostingTable(self.keys[first_term:end_term], p_term, p_doc, weight, values)
+
+
+def _chunk_cuts(per_term: I64, limit: int) -> I64:
+    """Term ranks where chunks of about ``limit`` tokens start (whole terms), and the end."""
+    cumulative = np.cumsum(per_term)
+    total = int(cumulative[-1])
+    targets = np.arange(limit, total, limit, dtype=np.int64)
+    inner = np.searchsorted(cumulative, targets, side="left") + 1
+    cuts = np.unique(np.concatenate([[0], inner[inner < len(per_term)], [len(per_term)]]))
+    return cuts.astype(np.int64)
 
 
 def _position_values(freq: I64, deltas: I64) -> Ragged:
