@@ -13,8 +13,9 @@ import io
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator
+from array import array
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import Any
 
 import numpy as np
@@ -59,8 +60,8 @@ class SegmentFiles:
         self.segment = segment
         self._compound = segment.open_compound_file(storage) if segment.is_compound() else None
         self._files = self._compound if self._compound is not None else storage
-        self._terms: Any = None
-        self._postings: Any = None
+        self._records: dict[int, list[tuple[bytes, bytes]]] | None = None
+        self._postings: bytes | None = None
         self.fieldmap: dict[str, int] = {}
 
     def name(self, ext: str) -> str:
@@ -84,28 +85,41 @@ class SegmentFiles:
         ext = W3Codec.column_filename(self.segment, name)[len(self.segment.segment_id()) :]
         return self.read(ext) if self.exists(ext) else None
 
-    def terms(self) -> Any:
-        """The segment's term index (an ``OrderedHashReader``), opened once."""
-        if self._terms is None:
-            from whoosh.filedb.filetables import OrderedHashReader
+    def term_records(self) -> dict[int, list[tuple[bytes, bytes]]]:
+        """The term index's (term bytes, term info) records per field number, in order
+        (the whole file is read once and parsed here)."""
+        if self._records is None:
+            raw = self.read(W3Codec.TERMS_EXT)
+            extras_len = _INT.unpack_from(raw, len(raw) - 4)[0]
+            directory_at = len(raw) - 4 - extras_len - 256 * _DIR_ENTRY.size
+            data_end = _DIR_ENTRY.unpack_from(raw, directory_at)[0]
+            extras = pickle.loads(raw[len(raw) - 4 - extras_len :])
+            self.fieldmap = dict(extras["fieldmap"])
+            records: dict[int, list[tuple[bytes, bytes]]] = {}
+            unpack = _LENGTHS.unpack_from
+            pos = _HASH_HEADER
+            while pos < data_end:
+                keylen, vallen = unpack(raw, pos)
+                key_at = pos + 8
+                key = raw[key_at : key_at + keylen]
+                field = (key[0] << 8) | key[1]
+                found = records.get(field)
+                if found is None:
+                    found = records[field] = []
+                found.append((key[2:], raw[key_at + keylen : key_at + keylen + vallen]))
+                pos = key_at + keylen + vallen
+            self._records = records
+        return self._records
 
-            name = self.name(W3Codec.TERMS_EXT)
-            self._terms = OrderedHashReader(
-                self._files.open_file(name), self._files.file_length(name)
-            )
-            self.fieldmap = dict(self._terms.extras["fieldmap"])
-        return self._terms
-
-    def postings(self) -> bytes:
+    def postings(self) -> memoryview:
         """The segment's whole postings file (read once, sliced per term)."""
         if self._postings is None:
             self._postings = self.read(W3Codec.POSTS_EXT)
-        return bytes(self._postings)
+        return memoryview(self._postings)
 
     def close(self) -> None:
         """Close the files."""
-        if self._terms is not None:
-            self._terms.close()
+        self._records = None
         self._postings = None
         if self._compound is not None:
             self._compound.close()
@@ -114,79 +128,87 @@ class SegmentFiles:
 # -- postings ------------------------------------------------------------------------------------
 
 
-def _blocks(buf: bytes) -> Iterator[tuple[int, Any, Any, Any]]:
-    """The (count, ids, weights, values) of each block of one term's posting list."""
-    if buf[:4] != _MAGIC:
+class _Postings:
+    """One field's postings of one segment as they are read: flat arrays, one term at a time."""
+
+    def __init__(self, fixed_size: int | None) -> None:
+        self.fixed_size = fixed_size
+        self.keys: list[bytes] = []
+        self.counts: array[int] = array("q")
+        self.ids: array[int] = array("q")
+        self.weights: array[float] = array("d")
+        self.values: list[bytes] = []
+        self.value_lengths: array[int] = array("q")
+
+    def add_block(self, n: int, ids: Any, weights: Any, values: Any) -> None:
+        self.ids.extend(accumulate(ids))
+        if weights is None:
+            self.weights.extend(repeat(1.0, n))
+        elif isinstance(weights, float):
+            self.weights.extend(repeat(weights, n))
+        else:
+            self.weights.extend(weights)
+        fixed = self.fixed_size
+        if fixed is None:
+            if len(values) != n:
+                raise ValueError("a posting block has empty posting values")
+            self.values.extend(values)
+            self.value_lengths.extend(map(len, values))
+        elif fixed:
+            self.values.append(bytes(values))
+            self.value_lengths.extend(repeat(fixed, n))
+
+
+def _read_blocks(acc: _Postings, buf: memoryview) -> int:
+    """Read one term's posting blocks into ``acc``; returns the number of postings."""
+    if bytes(buf[:4]) != _MAGIC:
         raise ValueError("not a whoosh3 posting list")
     pos = 4
-    view = memoryview(buf)
+    total = 0
+    load, loads, decompress = pickle.load, pickle.loads, zlib.decompress
     while True:
-        size = _INT.unpack_from(buf, pos)[0]
+        size = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
         pos += 4
         last = size < 0
-        size = abs(size)
-        f = io.BytesIO(view[pos : pos + size])
-        info = pickle.load(f)
-        data = view[pos + f.tell() : pos + size]
-        raw = zlib.decompress(data) if info[3] else bytes(data)
-        ids, weights, values = pickle.loads(raw)
-        yield int(info[0]), ids, weights, values
+        if last:
+            size = -size
+        f = io.BytesIO(buf[pos : pos + size])
+        info = load(f)
+        data = buf[pos + f.tell() : pos + size]
+        n = int(info[0])
+        ids, weights, values = loads(decompress(data) if info[3] else data)
+        acc.add_block(n, ids, weights, values)
+        total += n
         pos += size
         if last:
-            break
+            return total
 
 
 def read_postings(files: SegmentFiles, plan: FieldPlan, source: SegmentSource) -> PostingTable:
     """One field's postings of the live documents of a segment, renumbered."""
-    index = files.terms()
-    acc: dict[str, list[Any]] = {"keys": [], "n": [], "ids": [], "w": [], "vdata": [], "vlen": []}
+    records = files.term_records()
+    acc = _Postings(plan.fixed_size)
     number = files.fieldmap.get(plan.name)
-    if number is not None:
-        prefix = struct.pack(">H", number)
+    if number is not None and number in records:
         pst = files.postings()
-        for keybytes, valbytes in index.items_from(prefix):
-            if keybytes[:2] != prefix:
-                break
-            _read_term(acc, keybytes[2:], valbytes, pst, plan)
+        for key, info in records[number]:
+            if info[0]:  # postings inlined in the term info (whoosh3 never writes these)
+                ids, weights, values = pickle.loads(info[_TERMINFO.size :])
+                acc.add_block(len(ids), _delta(ids), tuple(weights), tuple(values))
+                n = len(ids)
+            else:
+                offset, length = _EXTENT.unpack_from(info, _TERMINFO.size)
+                n = _read_blocks(acc, pst[offset : offset + length])
+            acc.keys.append(key)
+            acc.counts.append(n)
     return _table(acc, source.new_numbers(), plan)
 
 
 _TERMINFO = struct.Struct("!BfIBBfII")
 _EXTENT = struct.Struct("!qi")
-
-
-def _read_term(
-    acc: dict[str, list[Any]], key: bytes, valbytes: bytes, pst: bytes, plan: FieldPlan
-) -> None:
-    if valbytes[0]:  # postings inlined in the term info (whoosh3 never writes these)
-        ids_t, weights_t, values_t = pickle.loads(valbytes[_TERMINFO.size :])
-        blocks: Iterator[tuple[int, Any, Any, Any]] = iter(
-            [(len(ids_t), _delta(ids_t), tuple(weights_t), tuple(values_t))]
-        )
-    else:
-        offset, length = _EXTENT.unpack_from(valbytes, _TERMINFO.size)
-        blocks = _blocks(pst[offset : offset + length])
-    count = 0
-    for n, ids, weights, values in blocks:
-        acc["ids"].append(np.cumsum(np.asarray(ids, dtype=np.int64)))
-        if weights is None:
-            acc["w"].append(np.ones(n, dtype=np.float64))
-        elif isinstance(weights, float):
-            acc["w"].append(np.full(n, weights, dtype=np.float64))
-        else:
-            acc["w"].append(np.asarray(weights, dtype=np.float64))
-        if plan.fixed_size != 0:
-            if plan.fixed_size is None:
-                if len(values) != n:
-                    raise ValueError(f"a block of {plan.name!r} has empty posting values")
-                acc["vdata"].append(b"".join(values))
-                acc["vlen"].append(np.fromiter(map(len, values), dtype=np.int64, count=n))
-            else:
-                acc["vdata"].append(bytes(values))
-                acc["vlen"].append(np.full(n, plan.fixed_size, dtype=np.int64))
-        count += n
-    acc["keys"].append(key)
-    acc["n"].append(count)
+_LENGTHS = struct.Struct("!ii")
+_DIR_ENTRY = struct.Struct("!qi")
+_HASH_HEADER = 13  # magic, hash type, two spare ints
 
 
 def _delta(ids: Any) -> list[int]:
@@ -197,19 +219,19 @@ def _delta(ids: Any) -> list[int]:
     return out
 
 
-def _table(acc: dict[str, list[Any]], renumber: I64, plan: FieldPlan) -> PostingTable:
-    counts = np.asarray(acc["n"], dtype=np.int64)
+def _table(acc: _Postings, renumber: I64, plan: FieldPlan) -> PostingTable:
+    counts = np.frombuffer(acc.counts, dtype=np.int64)
     term = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    doc = renumber[np.concatenate(acc["ids"])] if acc["ids"] else term
-    weight = np.concatenate(acc["w"]) if acc["w"] else np.zeros(0, dtype=np.float64)
+    doc = renumber[np.frombuffer(acc.ids, dtype=np.int64)] if len(acc.ids) else term
+    weight = np.frombuffer(acc.weights, dtype=np.float64).copy()
     values = None
     if plan.fixed_size != 0:
         values = Ragged(
-            np.frombuffer(b"".join(acc["vdata"]), dtype=np.uint8),
-            np.concatenate(acc["vlen"]) if acc["vlen"] else term,
+            np.frombuffer(b"".join(acc.values), dtype=np.uint8),
+            np.frombuffer(acc.value_lengths, dtype=np.int64).copy(),
         )
     live = doc >= 0
-    keys: list[bytes] = acc["keys"]
+    keys = acc.keys
     if not live.all():
         # deleted documents go, and with them any term left without postings
         term, doc, weight = term[live], doc[live], weight[live]
