@@ -1,18 +1,24 @@
 """The ``searchlib`` command: a thin shell over the library.
 
-Each command parses its options, calls the library and prints through :mod:`searchlib.present`.
-Every error a user can cause ends in a one-line ``Error: ...`` on stderr and a non-zero exit
-status, never a traceback.
+Each command parses its options, calls the library and prints through one output writer
+(:func:`searchlib.present.render`). The options of ``searchlib query`` are generated from the
+fields of :class:`~searchlib.request.SearchRequest`, so the command, the library and the HTTP
+API offer the same search. Every error a user can cause ends in a one-line ``Error: ...`` on
+stderr and a non-zero exit status, never a traceback.
 
 Exit status: 0 success; 1 error (nothing or not everything was done); 2 bad usage;
-3 ``index`` finished but some inputs failed.
+3 ``index`` finished but some inputs failed; 4 the index is damaged (rebuild it);
+130 interrupted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import shutil
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,17 +28,20 @@ import click
 
 from . import present
 from .dates import DateOrder
-from .errors import IndexNotFound, SearchlibError
-from .index import Index
-from .ingest import ingest
-from .model import SUGGESTION_KINDS, IndexReport, to_data
-from .paths import ENV_INDEX, bundled_seeds, default_index_path
+from .errors import IndexCorrupt, IndexNotFound, SearchlibError
+from .model import DEFAULT_FACETS, SUGGESTION_KINDS, IndexReport, ReadError, ReadWarning, to_data
+from .paths import ENV_INDEX, bundled_seeds, user_data_dir
 from .readers import FORMATS, ReadOptions
+from .request import MAX_DEPTH, MAX_LIMIT, SearchRequest, literal_choices
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 3
+EXIT_CORRUPT = 4
+EXIT_INTERRUPTED = 130
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -47,14 +56,26 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except IndexCorrupt as exc:
+            _fail(
+                f"{exc}. To recover, rebuild the index from its sources: "
+                "searchlib index SOURCES --index NEW_DIR",
+                EXIT_CORRUPT,
+            )
         except SearchlibError as exc:
             _fail(str(exc))
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             _fail(f"{exc.strerror or exc}{where}")
         except KeyboardInterrupt:
-            click.echo("Interrupted; every committed batch is kept.", err=True)
-            sys.exit(130)
+            click.echo("Interrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.exceptions.ClickException:
+            raise
+        except Exception as exc:  # a bug: still one line, with what to report
+            name = type(exc).__name__
+            detail = " ".join(str(exc).split())[:200]
+            _fail(f"unexpected {name}: {detail} (a bug in searchlib: please report it)")
 
     return wrapper  # type: ignore[return-value]
 
@@ -64,9 +85,10 @@ def index_option(fn: F) -> F:
     return click.option(
         "--index",
         "index_dir",
-        type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help=f"Index directory. Default: ${ENV_INDEX}, else {default_index_path({})}.",
+        metavar="DIR|URL",
+        help=f"Index directory (or typesense://HOST:PORT/COLLECTION). Default: ${ENV_INDEX}, "
+        f"else {user_data_dir({}) / 'index'}.",
     )(fn)
 
 
@@ -101,19 +123,40 @@ def _use_color(flag: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def _width() -> int:
+    """The terminal's width for wrapping text output (0, no wrapping, when not a terminal)."""
+    if not sys.stdout.isatty():
+        return 0
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
+
+
+def output(out: present.Output, fmt: str, color: bool | None = None) -> None:
+    """Print ``out`` in ``fmt`` (the one output writer of every command)."""
+    use = _use_color(color) if fmt == "text" else False
+    text = present.render(out, fmt, color=use)
+    if text:
+        click.echo(text, color=use)
+
+
 @contextmanager
-def open_index(index_dir: Path | None, *, build_demo: bool = True) -> Iterator[Index]:
+def open_index(index_dir: str | None, *, build_demo: bool = True) -> Iterator[Any]:
     """Open the index for reading.
 
-    An explicit ``--index`` must exist. The default index is built from the bundled seeds the
-    first time it is needed, with a note on stderr.
+    An explicit ``--index`` or ``$SEARCHLIB_INDEX`` must exist. Only the built-in per-user
+    default index is built from the bundled seeds the first time it is needed, with a note on
+    stderr.
     """
-    if index_dir is not None:
-        with Index(index_dir) as ix:
+    from .index import Index
+
+    explicit = index_dir if index_dir is not None else _env_index()
+    if explicit is not None:
+        with Index(explicit) as ix:
             yield ix
         return
-    path = default_index_path()
+    path = user_data_dir() / "index"
     if not Index.exists(path) and build_demo:
+        from .bulk import ingest
+
         seeds = bundled_seeds()
         click.echo(
             f"No index at {path} yet: building it from the bundled demo corpus ({seeds}).", err=True
@@ -124,15 +167,40 @@ def open_index(index_dir: Path | None, *, build_demo: bool = True) -> Iterator[I
     try:
         ix = Index(path)
     except IndexNotFound:
-        raise IndexNotFound(f"no index at {path}: build one with 'searchlib index PATH'") from None
+        raise IndexNotFound(
+            "{index} does not exist: build one with 'searchlib index PATH'", index=str(path)
+        ) from None
     with ix:
         yield ix
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _env_index() -> str | None:
+    value = os.environ.get(ENV_INDEX)
+    if not value:
+        return None
+    return value if "://" in value else str(Path(value).expanduser())
+
+
+EXAMPLES_MAIN = """\b
+Examples:
+  searchlib query "Aleppo Nusra"                  search the demo index
+  searchlib index ~/news --index ~/news-index     index a folder
+  searchlib query "oil prices" --index ~/news-index --date-from 1987-03
+  searchlib show ID --index ~/news-index
+
+\b
+Shell completion (bash; zsh and fish work the same way):
+  eval "$(_SEARCHLIB_COMPLETE=bash_source searchlib)"
+"""
+
+
+@click.group(context_settings=CONTEXT, epilog=EXAMPLES_MAIN)
 @click.version_option(package_name="searchlib")
 def main() -> None:
     """Search news archives: index articles, then query them with facets and highlights."""
+
+
+# -- index ---------------------------------------------------------------------------------------
 
 
 def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
@@ -147,7 +215,86 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-@main.command("index")
+class IndexingOutput:
+    """What ``searchlib index`` tells on stderr as it goes: problems as they happen, commits
+    (``--verbose``), and on a terminal a progress line (articles, bytes, phase, time left)."""
+
+    def __init__(self, *, bar: bool, verbose: bool) -> None:
+        self.bar = bar
+        self.verbose = verbose
+        self.started = time.perf_counter()
+        self.shown = False
+        self.last = 0.0
+        self.committed = 0
+
+    def problem(self, event: ReadError | ReadWarning) -> None:
+        """A failure or warning, on its own line."""
+        self.clear()
+        kind = "failed" if isinstance(event, ReadError) else "warning"
+        click.echo(f"{kind}: {event}", err=True)
+
+    def progress(self, p: Any) -> None:
+        """An ingest progress report."""
+        if self.verbose and p.committed > self.committed:
+            self.committed = p.committed
+            self.clear()
+            click.echo(f"committed {p.committed} articles", err=True)
+        now = time.perf_counter()
+        if not self.bar or (p.phase == "reading" and now - self.last < 0.2):
+            return
+        self.last = now
+        parts = [f"{p.articles:,} articles"]
+        if p.committed:
+            parts.append(f"{p.committed:,} committed")
+        if p.bytes_total:
+            share = min(1.0, p.bytes_done / p.bytes_total)
+            parts.append(f"{share:.0%} of {p.bytes_total / 1_048_576:,.1f} MB")
+            elapsed = now - self.started
+            if share >= 0.05 and elapsed >= 3:
+                parts.append(f"about {elapsed / share - elapsed:.0f}s left")
+        if p.phase != "reading":
+            parts.append(f"{p.phase}…")
+        click.echo("\r\x1b[2K" + "Indexing: " + " · ".join(parts), err=True, nl=False)
+        self.shown = True
+
+    def interrupted(self, stop: Any) -> None:
+        """What Ctrl-C left: the articles committed, and those that were not."""
+        self.clear()
+        kept = stop.report.indexed + stop.report.updated
+        lost = (
+            f"; the {stop.pending:,} articles read since the last commit were not"
+            if stop.pending
+            else ""
+        )
+        click.echo(
+            f"Interrupted: {kept:,} articles written by this run are committed and kept{lost}. "
+            "Run the same command again to finish (unchanged articles are skipped).",
+            err=True,
+        )
+
+    def clear(self) -> None:
+        """Remove the progress line."""
+        if self.shown:
+            click.echo("\r\x1b[2K", err=True, nl=False)
+            self.shown = False
+
+
+EXAMPLES_INDEX = """\b
+Examples:
+  searchlib index seeds/ --index news-index
+  searchlib index bbc/ --index news-index --tag-from-folder --source BBC
+  searchlib index FA-KES-Dataset.csv --index news-index --date-order mdy \\
+      --field title=article_title --field body=article_content --field location=location
+  searchlib index reuters.jsonl.gz --index news-index \\
+      --field person=people --field location=places --field org=orgs
+
+\b
+Entity columns (--field person=..., org=..., location=..., misc=...) take a JSON list or a
+string split on --list-separator; the kinds not mapped are still found by the extractor.
+"""
+
+
+@main.command("index", epilog=EXAMPLES_INDEX)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_option
 @click.option(
@@ -174,7 +321,23 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
     metavar="OURS=THEIRS",
     help="Map a field to the input's column or key, e.g. --field title=article_title.",
 )
+@click.option(
+    "--list-separator",
+    default=",",
+    show_default=True,
+    help="Separator of list values (tags, entity columns) written as one string.",
+)
 @click.option("--id-prefix", default="", help="Prefix for every article id (keeps corpora apart).")
+@click.option("--source", "source_name", default=None, help="Source of articles that name none.")
+@click.option("--tag", "tags", multiple=True, help="Tag every article with this (repeatable).")
+@click.option(
+    "--tag-from-folder", is_flag=True, help="Tag each file with the name of its parent folder."
+)
+@click.option(
+    "--keep-copies",
+    is_flag=True,
+    help="Index articles whose content is already indexed under another id (skipped by default).",
+)
 @click.option(
     "--procs",
     type=click.IntRange(1, 64),
@@ -187,7 +350,7 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
     type=click.IntRange(1),
     default=5000,
     show_default=True,
-    help="Articles per commit.",
+    help="Articles per commit (a commit is also made every 10 seconds of work).",
 )
 @click.option(
     "--lock-timeout",
@@ -200,7 +363,7 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
     "--merge/--no-merge",
     default=True,
     show_default=True,
-    help="After a run of many batches, merge the index into one segment (smaller; slower run).",
+    help="After a run of many commits, merge the index (smaller, faster to search; slower run).",
 )
 @click.option("--strict", is_flag=True, help="Stop at the first input that fails.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -208,12 +371,17 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, str]:
 @handle_errors
 def index_cmd(
     paths: tuple[Path, ...],
-    index_dir: Path | None,
+    index_dir: str | None,
     input_format: str | None,
     date_order: str,
     glob: str | None,
     fields: tuple[str, ...],
+    list_separator: str,
     id_prefix: str,
+    source_name: str | None,
+    tags: tuple[str, ...],
+    tag_from_folder: bool,
+    keep_copies: bool,
     procs: int,
     batch_size: int,
     lock_timeout: float,
@@ -227,190 +395,181 @@ def index_cmd(
     Re-indexing the same input updates changed articles and skips unchanged ones. Exits with
     status 3 if some inputs failed (they are listed), 1 if nothing could be done.
     """
-    options = ReadOptions(
-        format=input_format,
+    from .bulk import IngestInterrupted, ingest
+    from .index import Index
+
+    options = _read_options(
+        input_format=input_format,
         date_order=DateOrder(date_order),
         fields=_parse_fields(fields),
         glob=glob,
         id_prefix=id_prefix,
+        list_separator=list_separator,
+        source=source_name,
+        tags=tags,
+        tag_from_folder=tag_from_folder,
     )
-    target = index_dir or default_index_path()
-    with Index(target, create=True, lock_timeout=lock_timeout) as ix:
-        report = _run_ingest(
-            ix,
-            paths,
-            options,
-            procs=procs,
-            strict=strict,
-            batch_size=batch_size,
-            merge=merge,
-            on_commit=_say_committed if verbose else None,
-        )
+    target = index_dir or _env_index() or str(user_data_dir() / "index")
+    _check_readable(paths, options)
+    out = IndexingOutput(bar=sys.stderr.isatty() and not as_json, verbose=verbose)
+    try:
+        with Index(target, create=True, lock_timeout=lock_timeout) as ix:
+            report = ingest(
+                ix,
+                paths,
+                options=options,
+                procs=procs,
+                strict=strict,
+                batch_size=batch_size,
+                merge=merge,
+                copies="keep" if keep_copies else "skip",
+                progress=out.progress,
+                on_problem=None if as_json else out.problem,
+            )
+    except IngestInterrupted as stop:
+        out.interrupted(stop)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        out.clear()
+    _index_summary(report, as_json=as_json)
+
+
+def _check_readable(paths: tuple[Path, ...], options: ReadOptions) -> None:
+    """Refuse, in one line and before any index is made, inputs with nothing to read."""
+    from .readers import Source, discover
+
+    problems: list[str] = []
+    for found in discover(list(paths), options):
+        if isinstance(found, Source):
+            return
+        if isinstance(found, ReadError):
+            problems.append(str(found))
+    _fail("; ".join(problems) if problems else "nothing to index")
+
+
+def _read_options(**wanted: Any) -> ReadOptions:
+    """ReadOptions from the CLI's flags (options this version of the readers lacks are
+    refused with a message)."""
+    known = {f.name for f in dataclasses.fields(ReadOptions)}
+    values = {"format": wanted.pop("input_format")}
+    for name, value in wanted.items():
+        if name in known:
+            values[name] = value
+        elif value not in (None, (), False, "", ","):
+            raise click.UsageError(f"--{name.replace('_', '-')} is not supported")
+    return ReadOptions(**values)
+
+
+def _index_summary(report: IndexReport, *, as_json: bool) -> None:
     if as_json:
         click.echo(present.to_json(report))
     else:
-        click.echo(present.report_text(report), err=True)
+        summary = present.report_text(report, max_problems=0)
+        click.echo(summary, err=True)
+    read = report.indexed + report.updated + report.unchanged + report.copies
     if report.failed:
-        sys.exit(EXIT_PARTIAL if report.indexed + report.updated + report.unchanged else EXIT_ERROR)
+        sys.exit(EXIT_PARTIAL if read else EXIT_ERROR)
 
 
-def _say_committed(total: int) -> None:
-    click.echo(f"committed {total} articles", err=True)
+# -- query -----------------------------------------------------------------------------------------
 
 
-def _run_ingest(
-    ix: Index, paths: tuple[Path, ...], options: ReadOptions, **kwargs: Any
-) -> IndexReport:
-    if not sys.stderr.isatty():
-        return ingest(ix, paths, options=options, **kwargs)
-    bar: Any = None
-
-    def start(total: int) -> None:
-        nonlocal bar
-        bar = click.progressbar(length=total, label="Indexing", file=sys.stderr, show_pos=True)
-        bar.__enter__()
-
-    try:
-        return ingest(
-            ix, paths, options=options, on_sources=start, progress=lambda n: bar.update(n), **kwargs
+def _click_option(f: dataclasses.Field[Any]) -> Callable[[F], F]:
+    """The click option of one :class:`SearchRequest` field."""
+    meta = f.metadata
+    name = f.name.replace("_", "-")
+    decls = [meta["cli_short"]] if "cli_short" in meta else []
+    decls += [f"--{name}", *meta.get("cli_aliases", ())]
+    kwargs: dict[str, Any] = {"help": meta["help"], "show_default": True}
+    default = f.default
+    choices = literal_choices(f)
+    if f.type in ("bool",) or isinstance(default, bool):
+        decls = [f"--{name}/--no-{name}"]
+        if f.name == "collapse":
+            kwargs.update(default=None, show_default=False)
+            kwargs["help"] += " [default: on for text output]"
+        else:
+            kwargs["default"] = default
+    elif choices:
+        kwargs.update(type=click.Choice(choices), default=default)
+    elif f.name == "facets":
+        kwargs.update(
+            default=",".join(str(name) for name in DEFAULT_FACETS), metavar=meta.get("metavar")
         )
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+    elif isinstance(default, tuple):
+        kwargs.update(multiple=True, default=(), show_default=False)
+        kwargs["metavar"] = meta.get("metavar", "VALUE")
+    elif isinstance(default, int):
+        kwargs.update(type=click.IntRange(meta.get("min"), meta.get("max")), default=default)
+    elif isinstance(default, float):
+        kwargs.update(
+            type=click.FloatRange(min=meta.get("min_open", 0.0), min_open=True), default=default
+        )
+    else:
+        kwargs.update(default=None, metavar=meta.get("metavar", "TEXT"), show_default=False)
+    return click.option(*decls, f.name, **kwargs)
 
 
-@main.command("query")
-@click.argument("text", default="")
+def search_options(fn: F) -> F:
+    """Every :class:`SearchRequest` field as a ``searchlib query`` option (the query itself is
+    the argument)."""
+    for f in reversed(dataclasses.fields(SearchRequest)):
+        if f.metadata.get("cli_argument"):
+            continue
+        fn = _click_option(f)(fn)
+    return click.argument("query", default="")(fn)
+
+
+QUERY_HELP = f"""Search the index. QUERY uses the query syntax; an empty QUERY (or *) lists every
+article, newest first (useful with filters).
+
+\b
+Query syntax:
+  Aleppo Nusra             both words (AND is the default), in the title or body
+  Aleppo OR Idlib          either; also NOT, AND, and (parentheses)
+  "East Aleppo"            the exact phrase ("a b"~3: up to 2 words between)
+  exit                     also exits, exited (English stemming; accents folded)
+  negotiat*  madrd~        any word starting so; one edit away (madird~2: two)
+  title:convoy             a word in the title; also body:
+  person:lavrov  org:nusra  location:aleppo  tag:syria  source:reuters
+  date:2016-10             a year, month or day; date:[2016-10-01 to 2016-10-31]
+A query starting with a dash goes after --:  searchlib query -- "-exit Aleppo"
+
+\b
+Examples:
+  searchlib query "Aleppo Nusra" --person "Sergey Lavrov" --date-from 2016-10
+  searchlib query "what did Lavrov say about Aleppo" --match any
+  searchlib query "" --source reuters --sort date --format csv > latest.csv
+  searchlib query "oil" --exclude "location:Kuwait" --facets person,org -n 20
+
+Limits: {MAX_LIMIT} hits a page, {MAX_DEPTH:,} deep.
+"""
+
+
+@main.command("query", help=QUERY_HELP)
+@search_options
 @index_option
-@click.option(
-    "-n",
-    "--limit",
-    type=click.IntRange(1, 1000),
-    default=10,
-    show_default=True,
-    help="Hits per page.",
-)
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page number.")
-@click.option(
-    "--since",
-    default=None,
-    metavar="DATE",
-    help="Only articles dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).",
-)
-@click.option("--until", default=None, metavar="DATE", help="Only articles dated on or before.")
-@click.option("--person", multiple=True, help="Only articles naming this person (repeatable).")
-@click.option("--org", multiple=True, help="Only articles naming this organisation (repeatable).")
-@click.option("--location", multiple=True, help="Only articles naming this place (repeatable).")
-@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable).")
-@click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
-@click.option(
-    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
-)
-@click.option(
-    "--facets/--no-facets",
-    default=True,
-    show_default=True,
-    help="Count people, organisations, places, tags and sources.",
-)
-@click.option(
-    "--interval",
-    type=click.Choice(["year", "month", "day", "auto"]),
-    default="month",
-    show_default=True,
-    help="Width of the date histogram's bars.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Seconds before the search returns what it has, marked partial.",
-)
-@click.option(
-    "--relax/--no-relax",
-    default=True,
-    show_default=True,
-    help="When nothing matches every word, show the best partial matches.",
-)
-@click.option(
-    "--match",
-    type=click.Choice(["all", "any"]),
-    default="all",
-    show_default=True,
-    help="all: every word must match; any: any word, more words rank higher (for questions).",
-)
-@click.option(
-    "--recency",
-    default=None,
-    metavar="HALF-LIFE",
-    help="Favour newer articles: 30d, 12h, 2w, 6m, 1y (off by default).",
-)
-@click.option(
-    "--collapse/--no-collapse",
-    default=None,
-    help="One hit per group of near-duplicates, '+N similar' [default: on for text output].",
-)
 @output_option("text", "json", "jsonl", "csv")
 @color_option
 @handle_errors
-def query_cmd(
-    text: str,
-    index_dir: Path | None,
-    limit: int,
-    page: int,
-    since: str | None,
-    until: str | None,
-    person: tuple[str, ...],
-    org: tuple[str, ...],
-    location: tuple[str, ...],
-    tag: tuple[str, ...],
-    source: tuple[str, ...],
-    sort: str,
-    facets: bool,
-    interval: str,
-    timeout: float,
-    relax: bool,
-    match: str,
-    recency: str | None,
-    collapse: bool | None,
-    fmt: str,
-    color: bool | None,
-) -> None:
-    """Search the index. TEXT uses the query syntax (see README); empty TEXT lists everything."""
+def query_cmd(index_dir: str | None, fmt: str, color: bool | None, **options: Any) -> None:
+    """Search the index (see QUERY_HELP)."""
+    if options.get("collapse") is None:
+        options["collapse"] = fmt == "text"
+    request = SearchRequest(**options)
     with open_index(index_dir) as ix:
-        results = ix.search(
-            text,
-            person=person,
-            org=org,
-            location=location,
-            tag=tag,
-            source=source,
-            date_from=since,
-            date_to=until,
-            sort=sort,  # type: ignore[arg-type]
-            limit=limit,
-            page=page,
-            facets=None if not facets else ("person", "org", "location", "tag", "source"),
-            histogram=facets,
-            interval=interval,  # type: ignore[arg-type]
-            relax=relax,
-            timeout=timeout,
-            match=match,  # type: ignore[arg-type]
-            recency=recency,
-            collapse=fmt == "text" if collapse is None else collapse,
-        )
-    if fmt == "json":
-        click.echo(present.to_json(results))
-    elif fmt == "jsonl":
-        if results.hits:
-            click.echo(present.results_jsonl(results))
-    elif fmt == "csv":
-        click.echo(present.results_csv(results))
-    else:
-        click.echo(present.results_text(results, color=_use_color(color)), color=_use_color(color))
+        results = ix.search(request)
+    output(present.results_output(results, width=_width()), fmt, color)
 
 
-@main.command("show")
+# -- reading one article -------------------------------------------------------------------------
+
+
+@main.command(
+    "show",
+    epilog="\b\nExamples:\n  searchlib show sport/199.txt\n"
+    "  searchlib show ID --similar 0 --format json",
+)
 @click.argument("article_id")
 @index_option
 @click.option(
@@ -423,56 +582,69 @@ def query_cmd(
 )
 @output_option("text", "json")
 @handle_errors
-def show_cmd(article_id: str, index_dir: Path | None, n_similar: int, fmt: str) -> None:
+def show_cmd(article_id: str, index_dir: str | None, n_similar: int, fmt: str) -> None:
     """Show one article in full, with its entities and the articles most related to it."""
     with open_index(index_dir) as ix:
         article = ix.get(article_id)
         similar = ix.similar(article_id, limit=n_similar) if n_similar else ()
-    if fmt == "json":
-        data = to_data(article)
-        data["similar"] = to_data(similar)
-        click.echo(present.to_json(data))
-        return
-    text = present.article_text(article)
-    if similar:
-        text += "\n\nSimilar articles:\n" + present.hits_text(similar)
-    click.echo(text)
+    data = to_data(article)
+    data["similar"] = to_data(similar)
+
+    def text(_color: bool) -> str:
+        body = present.article_text(article)
+        if similar:
+            body += "\n\nSimilar articles:\n" + present.hits_text(similar)
+        return body
+
+    output(present.Output(data=data, text=text), fmt)
 
 
-@main.command("similar")
+@main.command(
+    "similar",
+    epilog="\b\nExamples:\n  searchlib similar sport/199.txt -n 5\n"
+    "  searchlib similar ID --format jsonl",
+)
 @click.argument("article_id")
 @index_option
 @click.option(
     "-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
     help="How many related articles.",
-)
-@output_option("text", "json", "jsonl")
+)  # fmt: skip
+@output_option("text", "json", "jsonl", "csv")
 @color_option
 @handle_errors
 def similar_cmd(
-    article_id: str, index_dir: Path | None, limit: int, fmt: str, color: bool | None
+    article_id: str, index_dir: str | None, limit: int, fmt: str, color: bool | None
 ) -> None:
     """List the articles most related to one: shared key words, people, organisations, places."""
     with open_index(index_dir) as ix:
         hits = ix.similar(article_id, limit=limit)
-    if fmt == "json":
-        click.echo(present.to_json(hits))
-    elif fmt == "jsonl":
-        for h in hits:
-            click.echo(present.to_json(h, indent=None))
-    elif hits:
-        click.echo(present.hits_text(hits, color=_use_color(color)), color=_use_color(color))
-    else:
+    if not hits and fmt == "text":
         click.echo("no related articles", err=True)
+        return
+    output(
+        present.Output(
+            data=hits,
+            rows=hits,
+            text=lambda c: present.hits_text(hits, color=c),
+            columns=present.CSV_COLUMNS,
+            csv_row=present.hit_row,
+        ),
+        fmt,
+        color,
+    )
 
 
-@main.command("suggest")
+@main.command(
+    "suggest",
+    epilog="\b\nExamples:\n  searchlib suggest lav\n  searchlib suggest 'sergey ' --kind person",
+)
 @click.argument("prefix")
 @index_option
 @click.option(
     "-n", "--limit", type=click.IntRange(1, 100), default=10, show_default=True,
     help="How many suggestions.",
-)
+)  # fmt: skip
 @click.option(
     "--kind",
     "kinds",
@@ -480,23 +652,32 @@ def similar_cmd(
     type=click.Choice(list(SUGGESTION_KINDS)),
     help="Only suggestions of this kind (repeatable).",
 )
-@output_option("text", "json")
+@output_option("text", "json", "jsonl", "csv")
 @handle_errors
 def suggest_cmd(
-    prefix: str, index_dir: Path | None, limit: int, kinds: tuple[str, ...], fmt: str
+    prefix: str, index_dir: str | None, limit: int, kinds: tuple[str, ...], fmt: str
 ) -> None:
     """Complete PREFIX: entity names, tags, sources and words, most articles first."""
     with open_index(index_dir) as ix:
-        found = ix.suggest(prefix, limit=limit, kinds=kinds or None)  # type: ignore[arg-type]
-    if fmt == "json":
-        click.echo(present.to_json(found))
-    elif found:
-        click.echo(present.suggestions_text(found))
-    else:
+        found = ix.suggest(prefix, limit=limit, kinds=kinds or None)
+    if not found and fmt == "text":
         click.echo(f"nothing starts with {prefix!r}", err=True)
+        return
+    output(
+        present.Output(data=found, rows=found, text=lambda _c: present.suggestions_text(found)),
+        fmt,
+    )
 
 
-@main.command("serve")
+# -- the index itself ------------------------------------------------------------------------------
+
+
+@main.command(
+    "serve",
+    epilog="\b\nExamples:\n  searchlib serve --index news-index\n"
+    "  searchlib serve --workers 4\n"
+    "  SEARCHLIB_API_KEY=secret searchlib serve --host 0.0.0.0 --port 8080",
+)
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -508,33 +689,71 @@ def suggest_cmd(
     default=None,
     help="Enable POST/DELETE /articles for requests with this key (or $SEARCHLIB_API_KEY).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes, each with its own reader of the index (default: one per core).",
+)
 @handle_errors
-def serve_cmd(index_dir: Path | None, host: str, port: int, api_key: str | None) -> None:
+def serve_cmd(
+    index_dir: str | None, host: str, port: int, api_key: str | None, workers: int | None
+) -> None:
     """Serve the HTTP JSON API and the search page (needs the server extra)."""
     from .server import serve
 
     with open_index(index_dir) as ix:
-        path = ix.path
-    click.echo(f"searchlib: serving {path} on http://{host}:{port}/", err=True)
-    serve(path, host=host, port=port, api_key=api_key or None)
+        location = ix.location
+    serve(
+        location,
+        host=host,
+        port=port,
+        api_key=api_key or None,
+        workers=workers,
+        announce=lambda url: click.echo(f"searchlib: serving {location} on {url}", err=True),
+    )
 
 
-@main.command("stats")
+@main.command("stats", epilog="\b\nExamples:\n  searchlib stats\n  searchlib stats --format json")
 @index_option
 @output_option("text", "json")
 @handle_errors
-def stats_cmd(index_dir: Path | None, fmt: str) -> None:
-    """Show the number of articles, segments, size on disk and date range."""
+def stats_cmd(index_dir: str | None, fmt: str) -> None:
+    """Show the number of articles, their date range, the size on disk and engine figures."""
     with open_index(index_dir) as ix:
         stats = ix.stats()
-    click.echo(present.to_json(stats) if fmt == "json" else present.stats_text(stats))
+    output(present.Output(data=stats, text=lambda _c: present.stats_text(stats)), fmt)
 
 
-@main.command("delete")
+@main.command(
+    "check",
+    epilog="\b\nExamples:\n  searchlib check --index news-index\n\n"
+    "A damaged index cannot be repaired in place: rebuild it from its sources with\n"
+    "'searchlib index SOURCES --index NEW_DIR' (unchanged inputs make that quick).",
+)
+@index_option
+@handle_errors
+def check_cmd(index_dir: str | None) -> None:
+    """Read the whole index and report damage (exit status 4 when damaged)."""
+    with open_index(index_dir, build_demo=False) as ix:
+        damage = ix.verify()
+        count = ix.count() if not damage else None
+    if damage:
+        for line in damage:
+            click.echo(f"damaged: {line}", err=True)
+        _fail(
+            f"the index at {ix.location} is damaged ({len(damage)} file(s)); rebuild it from "
+            "its sources: searchlib index SOURCES --index NEW_DIR",
+            EXIT_CORRUPT,
+        )
+    click.echo(f"ok: {count:,} articles, every segment read in full", err=True)
+
+
+@main.command("delete", epilog="\b\nExamples:\n  searchlib delete sport/199.txt wire-2")
 @click.argument("ids", nargs=-1, required=True)
 @index_option
 @handle_errors
-def delete_cmd(ids: tuple[str, ...], index_dir: Path | None) -> None:
+def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
     """Delete articles by id."""
     with open_index(index_dir, build_demo=False) as ix:
         deleted = ix.delete(ids)
@@ -543,4 +762,4 @@ def delete_cmd(ids: tuple[str, ...], index_dir: Path | None) -> None:
         sys.exit(EXIT_ERROR)
 
 
-__all__ = ["main"]
+__all__ = ["main", "search_options"]

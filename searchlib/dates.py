@@ -242,6 +242,36 @@ def check_plausible(
     raise InputError(f"implausible date {shown}: more than a year in the future")
 
 
+_ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date_bound(text: str, *, upper: bool) -> _dt.date:
+    """A strict ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first day it covers, or the last
+    (``upper=True``): ``2016`` is 2016-01-01 as a lower bound and 2016-12-31 as an upper one.
+
+    This is how queries and date filters read dates. Raises
+    :class:`~searchlib.errors.QueryError` for anything else, or an impossible date.
+    """
+    from searchlib.errors import QueryError
+
+    m = _ISO_PARTIAL.match(text.strip())
+    if not m:
+        raise QueryError(f"bad date '{text}': use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = int(m[1]), m[2], m[3]
+    try:
+        if month is None:
+            return _dt.date(year, 12, 31) if upper else _dt.date(year, 1, 1)
+        if day is None:
+            first = _dt.date(year, int(month), 1)
+            if not upper:
+                return first
+            nxt = _dt.date(year + (first.month == 12), first.month % 12 + 1, 1)
+            return nxt - _dt.timedelta(days=1)
+        return _dt.date(year, int(month), int(day))
+    except ValueError:
+        raise QueryError(f"impossible date '{text}'") from None
+
+
 def _numeric_year_last(text: str, match: re.Match[str], order: DateOrder) -> _dt.date:
     year = _full_year(text, match["year"])
     if order is DateOrder.YMD:
@@ -310,4 +340,11 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["MAX_FUTURE_DAYS", "DateOrder", "check_plausible", "looks_like_date", "parse_date"]
+__all__ = [
+    "MAX_FUTURE_DAYS",
+    "DateOrder",
+    "check_plausible",
+    "looks_like_date",
+    "parse_date",
+    "parse_date_bound",
+]

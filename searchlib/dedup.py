@@ -6,7 +6,7 @@ appended. Titles alone miss these copies (and merge different stories that share
 headline), so this module compares **bodies**:
 
 * an article is the set of its ``SHINGLE``-word shingles (overlapping runs of words), words
-  found with :data:`searchlib.schema.WORD` and folded with :func:`searchlib.schema.fold`, so a
+  found with :data:`searchlib.text.WORD` and folded with :func:`searchlib.text.fold`, so a
   change of case, accents, punctuation or line breaks changes nothing. A shingle containing a
   number counts ``NUMBER_WEIGHT`` times (the same template with other figures is another
   story). A body shorter than ``SHORT_BODY_WORDS`` words is compared together with its title;
@@ -35,7 +35,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from . import schema
+from . import text as tx
 from .errors import InputError
 
 Signature = npt.NDArray[np.uint32]
@@ -117,8 +117,8 @@ def _mix64(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 def _words(text: str) -> list[str]:
     """The folded words of ``text``, as the analysers find them."""
-    folded = text.lower() if text.isascii() else schema.fold(text)
-    return [m.group() for m in schema.WORD.finditer(folded)]
+    folded = text.lower() if text.isascii() else tx.fold(text)
+    return [m.group() for m in tx.WORD.finditer(folded)]
 
 
 def shingle_words(title: str, body: str) -> list[str]:
@@ -336,8 +336,8 @@ def normalise_title(title: str) -> str:
     text = " ".join(title.split())
     if not text.isupper():
         text = _DASH_TAIL.sub("", text)
-    text = text.lower() if text.isascii() else schema.fold(text)
+    text = text.lower() if text.isascii() else tx.fold(text)
     text = _WIRE_PREFIX.sub("", text)
     text = _OUTLET_SUFFIX.sub("", text)
     text = _PIPE_TAIL.sub("", text)
-    return " ".join(m.group() for m in schema.WORD.finditer(text))
+    return " ".join(m.group() for m in tx.WORD.finditer(text))

@@ -15,7 +15,9 @@ import html
 import re
 from collections.abc import Callable, Collection, Iterable
 
+from . import text as tx
 from .model import Fragment, Span
+from .query import Node, Phrase, Term, positive_leaves
 
 Analyze = Callable[[str], "str | None"]
 """One word to its analysed form (the term the index holds), or None for a stop word."""
@@ -193,8 +195,36 @@ def fragments(
     return tuple(out)
 
 
+class Highlighter:
+    """Marks the query's terms in the title and the body of a hit.
+
+    Built from the query tree (:meth:`for_tree`): the analysed terms of its words and phrases
+    that are not under ``NOT`` (wildcards already expanded), those without a field in both the
+    title and the body, ``title:`` ones in the title only, ``body:`` ones in the body only.
+    """
+
+    def __init__(self, body_terms: Collection[str], title_terms: Collection[str]) -> None:
+        self.body = TermMatcher(body_terms, tx.analyse, word=tx.WORD, fold=tx.fold)
+        self.title = TermMatcher(title_terms, tx.analyse, word=tx.WORD, fold=tx.fold)
+
+    @classmethod
+    def for_tree(cls, tree: Node | None) -> Highlighter:
+        """The highlighter of a query tree (None: nothing to mark)."""
+        body: set[str] = set()
+        title: set[str] = set()
+        for leaf in positive_leaves(tree) if tree is not None else ():
+            if not isinstance(leaf, (Term, Phrase)):
+                continue
+            if leaf.field in ("text", "body"):
+                body.update(leaf.terms)
+            if leaf.field in ("text", "title"):
+                title.update(leaf.terms)
+        return cls(body, title)
+
+
 __all__ = [
     "Analyze",
+    "Highlighter",
     "TermMatcher",
     "fragments",
     "make_fragment",

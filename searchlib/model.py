@@ -179,6 +179,24 @@ class DateBucket:
 
 
 @dataclass(frozen=True, slots=True)
+class Highlighted:
+    """An article's whole title and body with a query's matches marked (the article view)."""
+
+    id: str
+    title: Fragment
+    body: Fragment
+
+
+@dataclass(frozen=True, slots=True)
+class FilterHint:
+    """A filter value that no article carries, and the nearest values that some do."""
+
+    facet: FacetName
+    value: str
+    suggestions: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResults:
     """What :meth:`searchlib.Index.search` returns.
 
@@ -206,6 +224,7 @@ class SearchResults:
     elapsed_ms: float = 0.0
     partial: bool = False
     collapsed: bool = False
+    unmatched_filters: tuple[FilterHint, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -237,16 +256,21 @@ class Suggestion:
 
 @dataclass(frozen=True, slots=True)
 class IndexStats:
-    """Figures about an index as it is on disk now."""
+    """Figures about an index as it is now.
 
-    path: str
+    ``location`` is the index directory (or the engine's URL, without secrets). ``size_bytes``
+    and ``generation`` are None where an engine does not tell. ``backend`` holds the engine's own
+    figures: its name (``engine``) and, for Whoosh, the number of ``segments``.
+    """
+
+    location: str
     documents: int
-    segments: int
-    size_bytes: int
     date_min: _dt.date | None
     date_max: _dt.date | None
     undated: int
-    generation: int
+    size_bytes: int | None
+    generation: int | None
+    backend: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +279,8 @@ class IndexReport:
 
     ``indexed`` counts new articles, ``updated`` changed ones, ``unchanged`` those skipped because
     their content hash was already in the index, and ``failed`` the inputs that could not be read.
+    ``copies`` counts the articles skipped because an earlier run indexed the same content under
+    another id; ``copy_examples`` pairs some of their ids with the id already indexed.
     """
 
     indexed: int = 0
@@ -264,6 +290,8 @@ class IndexReport:
     errors: tuple[ReadError, ...] = ()
     warnings: tuple[ReadWarning, ...] = ()
     elapsed_s: float = 0.0
+    copies: int = 0
+    copy_examples: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -337,7 +365,9 @@ __all__ = [
     "EntityKind",
     "FacetName",
     "FacetValue",
+    "FilterHint",
     "Fragment",
+    "Highlighted",
     "Hit",
     "IndexReport",
     "IndexStats",

@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .highlight import render_ansi, render_plain
@@ -43,6 +45,13 @@ CSV_COLUMNS = (
 BAR_WIDTH = 40
 
 
+RESET = "\x1b[0m"
+BOLD = "\x1b[1m"
+DIM = "\x1b[2m"
+MATCH = "\x1b[1;33m"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 class Style:
     """ANSI styling, or none."""
 
@@ -50,21 +59,104 @@ class Style:
         self.color = color
 
     def _wrap(self, code: str, text: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+        if not self.color:
+            return text
+        # a reset inside the text (a highlighted match) must not end the outer style
+        return code + text.replace(RESET, RESET + code) + RESET
 
     def bold(self, text: str) -> str:
         """Bold text."""
-        return self._wrap("1", text)
+        return self._wrap(BOLD, text)
 
     def dim(self, text: str) -> str:
         """Dimmed text."""
-        return self._wrap("2", text)
+        return self._wrap(DIM, text)
 
     def fragment(self, fragment: Fragment) -> str:
         """Matches in colour, or between ** without colour (news text has its own [brackets])."""
         if self.color:
-            return render_ansi(fragment)
+            return render_ansi(fragment, style=MATCH, reset=RESET)
         return render_plain(fragment, before="**", after="**")
+
+
+def visible_len(text: str) -> int:
+    """The length of ``text`` on a terminal (colour codes take no room)."""
+    return len(_ANSI.sub("", text))
+
+
+def wrap(text: str, width: int, *, indent: str = "", first: str = "", sep: str = " ") -> list[str]:
+    """``text`` broken into lines of at most ``width`` visible characters, at ``sep`` only.
+
+    Colour codes are kept and take no room; ``first`` starts the first line and ``indent`` the
+    others. A word longer than a line stays whole on a line of its own.
+    """
+    if width <= 0:
+        return [first + text]
+    lines: list[str] = []
+    line, size, empty = first, visible_len(first), True
+    for word in text.split(sep):
+        length = visible_len(word)
+        if not empty and size + len(sep) + length > width:
+            lines.append(line.rstrip())
+            line, size, empty = indent, len(indent), True
+        if not empty:
+            line += sep
+            size += len(sep)
+        line += word
+        size += length
+        empty = False
+    lines.append(line.rstrip())
+    return lines
+
+
+Format = str
+"""An output format: ``text``, ``json``, ``jsonl`` or ``csv``."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a command prints, in each format it offers (one writer for every command).
+
+    ``data`` is the whole result (``json``); ``rows`` its items (``jsonl``: one JSON object a
+    line; ``csv``: one row each, through ``csv_row``, under ``columns``); ``text`` renders it
+    for people, given whether to use colour.
+    """
+
+    data: Any
+    rows: Sequence[Any] = ()
+    text: Callable[[bool], str] | None = None
+    columns: Sequence[str] | None = None
+    csv_row: Callable[[Any], Mapping[str, Any]] | None = None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def render(out: Output, fmt: Format, *, color: bool = False) -> str:
+    """``out`` in ``fmt`` (an empty string when there is nothing to print)."""
+    if fmt == "json":
+        return to_json(out.data)
+    if fmt == "jsonl":
+        return "\n".join(json.dumps(to_data(r), ensure_ascii=False) for r in out.rows)
+    if fmt == "csv":
+        table = [out.csv_row(r) if out.csv_row else to_data(r) for r in out.rows]
+        columns = list(out.columns or (table[0].keys() if table else ()))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in table:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        return buffer.getvalue().rstrip("\n")
+    if out.text is None:
+        return to_json(out.data)
+    return out.text(color)
 
 
 def to_json(value: Any, *, indent: int | None = 2) -> str:
@@ -72,40 +164,34 @@ def to_json(value: Any, *, indent: int | None = 2) -> str:
     return json.dumps(to_data(value), ensure_ascii=False, indent=indent)
 
 
-def results_jsonl(results: SearchResults) -> str:
-    """One JSON object per hit, one per line."""
-    return "\n".join(json.dumps(to_data(h), ensure_ascii=False) for h in results.hits)
+def hit_row(h: Hit) -> dict[str, Any]:
+    """A hit as one CSV row (:data:`CSV_COLUMNS`); list values are joined with "; "."""
+    return {
+        "rank": h.rank,
+        "id": h.id,
+        "score": h.score,
+        "date": h.date.isoformat() if h.date else "",
+        "title": h.title,
+        "source": h.source,
+        "url": h.url,
+        "tags": h.tags,
+        "people": h.people,
+        "orgs": h.orgs,
+        "locations": h.locations,
+        "fragment": " … ".join(f.text for f in h.fragments),
+    }
 
 
-def results_csv(results: SearchResults) -> str:
-    """The hits as CSV with a header row; list values are joined with "; "."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for h in results.hits:
-        fragment = " … ".join(f.text for f in h.fragments)
-        writer.writerow(
-            [
-                h.rank,
-                h.id,
-                h.score,
-                h.date.isoformat() if h.date else "",
-                h.title,
-                h.source or "",
-                h.url or "",
-                "; ".join(h.tags),
-                "; ".join(h.people),
-                "; ".join(h.orgs),
-                "; ".join(h.locations),
-                fragment,
-            ]
-        )
-    return out.getvalue().rstrip("\n")
-
-
-def _facet_line(label: str, values: Sequence[FacetValue], style: Style) -> str:
-    shown = " · ".join(f"{v.value} ({v.count})" for v in values)
-    return f"{style.bold(f'{label}:'):<{16 + (8 if style.color else 0)}} {shown}"
+def results_output(results: SearchResults, *, width: int = 0) -> Output:
+    """Search results in every format: JSON (all of it), JSON Lines and CSV (a hit a row),
+    text (ranked list, facets, timeline; wrapped to ``width`` columns, 0 for no wrapping)."""
+    return Output(
+        data=results,
+        rows=results.hits,
+        text=lambda color: results_text(results, color=color, width=width),
+        columns=CSV_COLUMNS,
+        csv_row=hit_row,
+    )
 
 
 def histogram_lines(
@@ -141,8 +227,11 @@ def histogram_lines(
     return lines
 
 
-def results_text(results: SearchResults, *, color: bool = False) -> str:
-    """A ranked list for people: rank, date, title, source, fragments, then facets and timeline."""
+def results_text(results: SearchResults, *, color: bool = False, width: int = 0) -> str:
+    """A ranked list for people: rank, date, title, source, fragments, then facets and timeline.
+
+    Lines are wrapped at spaces to ``width`` columns (0: not wrapped).
+    """
     style = Style(color)
     lines: list[str] = []
     noun = "result" if results.total == 1 else "results"
@@ -156,27 +245,44 @@ def results_text(results: SearchResults, *, color: bool = False) -> str:
     lines.append(
         style.bold(head) + style.dim(f"  ({results.elapsed_ms:.0f} ms, sorted by {results.sort})")
     )
+    notes = []
     if results.partial:
-        lines.append("The search ran out of time: the results cover only part of the index.")
+        notes.append("The search ran out of time: the results cover only part of the index.")
     if results.relaxed:
-        lines.append(
+        notes.append(
             "No article matches every word; showing the best partial matches (most words first)."
         )
+    for hint in results.unmatched_filters:
+        near = ", ".join(f"{v.value!r} ({v.count:,})" for v in hint.suggestions)
+        notes.append(
+            f"No article has {hint.facet} {hint.value!r}"
+            + (f"; did you mean {near}?" if near else ".")
+        )
     if results.suggestion:
-        lines.append(f"Did you mean: {style.bold(results.suggestion)}")
+        notes.append(f"Did you mean: {style.bold(results.suggestion)}")
+    for note in notes:
+        lines += wrap(note, width)
     for h in results.hits:
-        date = h.date.isoformat() if h.date else "undated   "
+        date = h.date.isoformat() if h.date else " " * 10
         source = f"  [{h.source}]" if h.source else ""
         lines.append("")
-        lines.append(f"{h.rank:>3}. {date}  {style.bold(style.fragment(h.title_fragment))}{source}")
+        title = style.bold(style.fragment(h.title_fragment)) + source
+        lines += wrap(title, width, first=f"{h.rank:>3}. {date}  ", indent=" " * 17)
         copies = f"  +{len(h.duplicates)} similar" if h.duplicates else ""
         lines.append(style.dim(f"     id: {h.id}  score: {h.score:.2f}{copies}"))
         for f in h.fragments:
-            lines.append(f"     … {style.fragment(f)} …")
+            lines += wrap(f"… {style.fragment(f)} …", width, first="     ", indent="       ")
     facet_lines = [
-        _facet_line(FACET_LABELS.get(name, name), values, style)
+        line
         for name, values in results.facets.items()
         if values
+        for line in wrap(
+            _facet_values(values),
+            width,
+            first=_facet_label(name, style),
+            indent=" " * 17,
+            sep=" · ",
+        )
     ]
     if facet_lines:
         lines.append("")
@@ -184,8 +290,18 @@ def results_text(results: SearchResults, *, color: bool = False) -> str:
     if results.histogram:
         lines.append("")
         lines.append(style.bold(f"Matches by {results.interval}:"))
-        lines.extend(histogram_lines(results.histogram, style))
+        bars = max(10, min(BAR_WIDTH, width - 24)) if width else BAR_WIDTH
+        lines.extend(histogram_lines(results.histogram, style, width=bars))
     return "\n".join(lines)
+
+
+def _facet_label(name: str, style: Style) -> str:
+    label = f"{FACET_LABELS.get(name, name)}:"
+    return style.bold(label) + " " * max(1, 17 - len(label))
+
+
+def _facet_values(values: Sequence[FacetValue]) -> str:
+    return " · ".join(f"{v.value} ({v.count})" for v in values)
 
 
 def article_text(article: Article, *, color: bool = False) -> str:
@@ -222,7 +338,7 @@ def hits_text(hits: Sequence[Hit], *, color: bool = False) -> str:
     style = Style(color)
     lines = []
     for h in hits:
-        date = h.date.isoformat() if h.date else "undated   "
+        date = h.date.isoformat() if h.date else " " * 10
         source = f"  [{h.source}]" if h.source else ""
         lines.append(f"{h.rank:>3}. {date}  {style.bold(h.title)}{source}")
         lines.append(style.dim(f"     id: {h.id}  score: {h.score:.2f}"))
@@ -242,26 +358,36 @@ def stats_text(stats: IndexStats) -> str:
         if stats.date_min and stats.date_max
         else "no dated articles"
     )
-    return "\n".join(
-        [
-            f"index:     {stats.path}",
-            f"documents: {stats.documents:,} ({stats.undated:,} undated)",
-            f"segments:  {stats.segments}",
-            f"size:      {stats.size_bytes / 1_048_576:.1f} MiB ({stats.size_bytes:,} bytes)",
-            f"dates:     {span}",
-        ]
-    )
+    lines = [
+        f"index:     {stats.location}",
+        f"documents: {stats.documents:,} ({stats.undated:,} undated)",
+        f"dates:     {span}",
+    ]
+    if stats.size_bytes is not None:
+        lines.append(
+            f"size:      {stats.size_bytes / 1_048_576:.1f} MiB ({stats.size_bytes:,} bytes)"
+        )
+    lines += [f"{k + ':':<10} {v}" for k, v in stats.backend.items()]
+    return "\n".join(lines)
 
 
 def report_text(report: IndexReport, *, max_problems: int = 50) -> str:
-    """The summary of an indexing run, with its failures and warnings."""
+    """The summary of an indexing run, with up to ``max_problems`` of its failures and
+    warnings (0: none; they were shown as they happened)."""
     lines = []
     problems: list[str] = [f"failed: {e}" for e in report.errors] + [
         f"warning: {w}" for w in report.warnings
     ]
     lines += problems[:max_problems]
-    if len(problems) > max_problems:
-        lines.append(f"… and {len(problems) - max_problems} more (use --format json for all)")
+    if max_problems and len(problems) > max_problems:
+        lines.append(f"… and {len(problems) - max_problems} more (use --json for all)")
+    if report.copies:
+        examples = ", ".join(f"{new} (as {old})" for new, old in report.copy_examples[:3])
+        lines.append(
+            f"skipped {report.copies:,} articles already indexed under other ids, e.g. "
+            f"{examples}: the same files indexed from another folder or with another "
+            "--id-prefix. Use --keep-copies to index them anyway, or delete the old ids."
+        )
     lines.append(
         f"indexed {report.indexed:,}, updated {report.updated:,}, unchanged {report.unchanged:,}, "
         f"failed {report.failed:,} in {report.elapsed_s:.1f}s"
@@ -270,14 +396,19 @@ def report_text(report: IndexReport, *, max_problems: int = 50) -> str:
 
 
 __all__ = [
+    "CSV_COLUMNS",
+    "Output",
     "article_text",
     "histogram_lines",
+    "hit_row",
     "hits_text",
+    "render",
     "report_text",
-    "results_csv",
-    "results_jsonl",
+    "results_output",
     "results_text",
     "stats_text",
     "suggestions_text",
     "to_json",
+    "visible_len",
+    "wrap",
 ]

@@ -26,20 +26,18 @@ Ties are always broken by index order (document number), as Whoosh's collectors 
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from .docvalues import NO_DAY, IntArray
 from .errors import QueryError
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int32]
 
-Match = Literal["all", "any"]
-"""``all``: every word must match (relaxed to partial matches when none does); ``any``: any."""
+#: The day number of an undated article (dated ones are ``date.toordinal()``, 1 or more).
+NO_DAY = 0
 
 #: How many of the best matches proximity re-scores.
 PROXIMITY_DEPTH = 200
@@ -59,11 +57,8 @@ _QUESTION_WORDS = """
 """
 QUESTION_WORDS: frozenset[str] = frozenset(_QUESTION_WORDS.split())
 
-_HALF_LIFE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdwmy])\s*$", re.IGNORECASE)
-_UNIT_DAYS = {"h": 1 / 24, "d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Ranking:
     """The relevance model of an index, chosen when it is opened (``Index(path, ranking=...)``).
 
@@ -92,25 +87,6 @@ class Ranking:
             raise QueryError(f"proximity must be between 0 and 100, not {self.proximity}")
         if not 0 <= self.coordination <= 4:
             raise QueryError(f"coordination must be between 0 and 4, not {self.coordination}")
-
-
-def parse_half_life(value: str | float | None) -> float | None:
-    """A recency half-life in days from ``"30d"``, ``"12h"``, ``"2w"``, ``"6m"``, ``"1y"`` or a
-    number of days; None for none. Raises :class:`QueryError` for anything else."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        days = float(value)
-    else:
-        found = _HALF_LIFE.match(str(value))
-        if found is None:
-            raise QueryError(
-                f"recency must be a half-life like 30d, 12h, 2w, 6m or 1y, not {value!r}"
-            )
-        days = float(found.group(1)) * _UNIT_DAYS[found.group(2).lower()]
-    if not 0 < days <= 36525:
-        raise QueryError(f"recency half-life must be more than 0 and at most 100 years: {value!r}")
-    return days
 
 
 def coordination(
@@ -155,13 +131,12 @@ def adjacent_pairs(terms: list[str]) -> list[tuple[str, str]]:
 
 
 __all__ = [
+    "NO_DAY",
     "PROXIMITY_DEPTH",
     "QUESTION_WORDS",
-    "Match",
     "Ranking",
     "adjacent_pairs",
     "coordination",
     "order",
-    "parse_half_life",
     "recency_boost",
 ]

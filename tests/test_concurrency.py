@@ -219,7 +219,7 @@ def test_cold_index_builds_each_table_once_under_concurrent_searches(
     building them (under load that pushed every search past its time budget, empty)."""
 
 
-    from searchlib import docvalues
+    from searchlib.backends.whoosh import docvalues
 
     with Index(tmp_path / "ix", create=True) as ix:
         ix.add(Article(id=f"a{i}", title=f"Report {i}", body=f"word{i} convoy") for i in range(500))
@@ -247,4 +247,4 @@ def test_cold_index_builds_each_table_once_under_concurrent_searches(
     for t in threads:
         t.join()
     assert results == [(1, False)] * 16
-    assert len(built) == cold.stats().segments
+    assert len(built) == cold.stats().backend["segments"]

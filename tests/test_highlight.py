@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
+from searchlib.backends.whoosh.schema import WORD, fold, text_analyzer
 from searchlib.highlight import (
     TermMatcher,
     fragments,
@@ -14,7 +15,6 @@ from searchlib.highlight import (
     whole,
 )
 from searchlib.model import Span
-from searchlib.schema import WORD, fold, text_analyzer
 
 ANALYZER = text_analyzer()
 

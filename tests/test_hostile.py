@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from searchlib import Article, Index, QueryError
 from searchlib.cli import main
-from searchlib.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS
-from searchlib.search import MAX_EXPANSION
+from searchlib.query import MAX_EXPANSION, MAX_QUERY_CHARS, MAX_QUERY_TERMS
 
 BOUND_S = 5.0  # no query may take longer than this on the fixture index
 

@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from conftest import FAKES_OPTIONS, SEEDS, corpus
 
 from searchlib import Index, ReadOptions, ingest
@@ -172,8 +173,89 @@ def test_many_batches_are_merged_at_the_end(tmp_path: Path) -> None:
     )
     with Index(tmp_path / "ix", create=True) as ix:
         assert ingest(ix, [f], batch_size=5, merge=False).indexed == 60
-        assert ix.segment_count() == 12
+        assert ix.stats().backend["segments"] == 12
     with Index(tmp_path / "ix2", create=True) as ix:
         assert ingest(ix, [f], batch_size=5).indexed == 60
-        assert ix.segment_count() == 1 and ix.count() == 60
+        assert ix.stats().backend["segments"] == 1 and ix.count() == 60
         assert ix.search("aid", limit=100).total == 60
+
+
+# -- progress, warnings as they happen, commits on time ------------------------------------------
+
+
+def _jsonl(path: Path, n: int) -> Path:
+    path.write_text(
+        "".join(f'{{"id": "r{i}", "title": "Story {i}", "body": "Body {i}."}}\n' for i in range(n))
+    )
+    return path
+
+
+def test_progress_counts_articles_and_bytes_of_one_big_file(tmp_path: Path) -> None:
+    """A single JSON Lines file showed 0/1 for the whole run: progress counted files."""
+    from searchlib import IngestProgress
+
+    seen: list[IngestProgress] = []
+    source = _jsonl(tmp_path / "one.jsonl", 300)
+    with Index(tmp_path / "ix", create=True) as ix:
+        ingest(ix, [source], batch_size=100, progress=seen.append)
+    articles = [p.articles for p in seen]
+    assert articles == sorted(articles) and articles[-1] == 300
+    assert len({a for a in articles if 0 < a < 300}) >= 2  # it moved during the file
+    assert seen[-1].bytes_done == seen[-1].bytes_total == source.stat().st_size
+    phases = [p.phase for p in seen]
+    assert "committing" in phases
+    assert max(p.committed for p in seen) == 300
+
+
+def test_a_long_run_commits_on_time_as_well_as_on_count(tmp_path: Path) -> None:
+    """With the default batch of 5,000, an interrupted run of fewer articles kept nothing."""
+    source = _jsonl(tmp_path / "few.jsonl", 40)
+    commits: list[int] = []
+    with Index(tmp_path / "ix", create=True) as ix:
+        ingest(
+            ix,
+            [source],
+            commit_seconds=0.0,  # every article is "10 s of work" here
+            progress=lambda p: commits.append(p.committed) if p.phase == "reading" else None,
+        )
+        assert ix.count() == 40
+    assert len(set(commits)) > 10  # committed many times, not once at the end
+
+
+def test_problems_reach_the_caller_as_they_happen(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes("Caf\xe9 one\n\nBody.\n".encode("cp1252"))
+    _jsonl(src / "b.jsonl", 5)
+    order: list[str] = []
+    with Index(tmp_path / "ix", create=True) as ix:
+        report = ingest(
+            ix,
+            [src],
+            on_problem=lambda p: order.append(f"problem {p}"),
+            progress=lambda p: order.append(f"articles {p.articles}"),
+        )
+    first_problem = next(i for i, e in enumerate(order) if e.startswith("problem"))
+    assert "cp1252" in order[first_problem]
+    assert "articles 6" in order[first_problem:]  # told before the run went on
+    assert report.warnings and "cp1252" in str(report.warnings[0])
+
+
+def test_ctrl_c_raises_with_what_was_committed(tmp_path: Path) -> None:
+    from searchlib import IngestInterrupted
+
+    source = _jsonl(tmp_path / "x.jsonl", 50)
+    calls = 0
+
+    def stop(p: object) -> None:
+        nonlocal calls
+        calls += 1
+        if getattr(p, "articles", 0) >= 35:
+            raise KeyboardInterrupt
+
+    with Index(tmp_path / "ix", create=True) as ix:
+        with pytest.raises(IngestInterrupted) as caught:
+            ingest(ix, [source], batch_size=10, progress=stop)
+        kept = ix.count()
+        assert caught.value.report.indexed == kept and kept % 10 == 0 and 0 < kept < 50
+        assert 0 < caught.value.pending <= 10  # read since the last commit, not kept

@@ -68,7 +68,7 @@ def run_load(tmp_path: Path, *extra: str) -> dict[str, Any]:
         [sys.executable, str(LOAD), "--smoke", "--out", str(out), *extra],
         capture_output=True,
         text=True,
-        timeout=150,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report: dict[str, Any] = json.loads(out.read_text())
@@ -113,6 +113,20 @@ def check_report(report: dict[str, Any]) -> None:
 
     assert report["server"]["exit_code"] == 0
     assert report["settings"]["smoke"] is True
+
+    # the same run compares 1 worker with N, and both with the library in-process
+    runs = report["runs"]
+    assert [r["workers"] for r in runs] == report["settings"]["workers"]
+    assert runs[0]["workers"] == 1
+    for run in runs:
+        assert run["failures"] == []
+        assert run["errors"]["server_errors"] == 0 and run["writes"]["lost"] == 0
+        assert run["server"]["exit_code"] == 0 and run["server"]["first_search_ms"] > 0
+        assert run["searches"]["requests"] > 0
+    baseline = report["baseline"]
+    assert baseline["requests"] > 0 and baseline["errors"] == 0
+    assert {c["workers"] for c in report["comparison"]["runs"]} == {r["workers"] for r in runs}
+    assert {t["target"] for t in report["targets"]} >= {"0 5xx", "0 lost writes"}
 
 
 def test_smoke_run(tmp_path: Path) -> None:

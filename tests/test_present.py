@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -13,11 +14,19 @@ from searchlib.model import Span
 from searchlib.present import (
     Style,
     histogram_lines,
-    results_csv,
-    results_jsonl,
+    render,
+    results_output,
     results_text,
     to_json,
 )
+
+
+def results_csv(results: SearchResults) -> str:
+    return render(results_output(results), "csv")
+
+
+def results_jsonl(results: SearchResults) -> str:
+    return render(results_output(results), "jsonl")
 
 
 def _results() -> SearchResults:
@@ -68,3 +77,36 @@ def test_json_and_jsonl() -> None:
     assert data["hits"][0]["fragments"][0]["spans"] == [{"start": 13, "end": 19}]
     line = json.loads(results_jsonl(_results()))
     assert line["id"] == "a,1" and line["date"] == "2016-10-07"
+
+
+def test_a_title_stays_bold_after_its_highlights() -> None:
+    """The title's bold was lost after its first highlight: the reset was never followed by a
+    new bold."""
+    frag = make_fragment("Convoy exits Aleppo at last", (Span(13, 19),), "title")
+    line = Style(True).bold(Style(True).fragment(frag))
+    after_match = line.split("Aleppo", 1)[1]
+    assert after_match.startswith("\x1b[0m\x1b[1m")  # bold again right after the match
+    assert line.startswith("\x1b[1mConvoy exits \x1b[1;33mAleppo")
+
+
+def test_text_is_wrapped_to_the_width_at_spaces() -> None:
+    import re
+
+    from searchlib.present import visible_len
+
+    results = _results()
+    long = make_fragment(
+        " ".join(["armistice", "negotiations", "continued", "in", "Aleppo"] * 12),
+        (Span(10, 22),),
+        "body",
+    )
+    hit = dataclasses.replace(results.hits[0], fragments=(long,))
+    text = results_text(dataclasses.replace(results, hits=(hit,)), color=True, width=50)
+    words = set(long.text.split())
+    lines = text.splitlines()
+    assert all(visible_len(line) <= 50 for line in lines)
+    start = next(i for i, line in enumerate(lines) if "…" in line)
+    body = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in lines[start : start + 8]]
+    assert len(body) > 3 and all(line.startswith("     ") for line in body)
+    tokens = [t for line in body for t in line.replace("…", " ").split()]
+    assert set(tokens) <= words  # no word was broken across lines

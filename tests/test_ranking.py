@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from searchlib import Article, Index, QueryError, Ranking
-from searchlib.ranking import parse_half_life
+from searchlib.request import parse_half_life
 
 D = dt.date
 

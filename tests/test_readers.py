@@ -24,7 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import searchlib.readers
+import searchlib.readers.decode
 import searchlib.readers.jsonl
+import searchlib.readers.records
 from searchlib.dates import DateOrder
 from searchlib.model import Article, ReadError, ReadEvent, ReadWarning
 from searchlib.readers import (
@@ -34,13 +36,13 @@ from searchlib.readers import (
     MAX_TITLE_CHARS,
     ReadOptions,
     Source,
-    _squash,
     derive_title,
     discover,
     format_for,
     read_paths,
     read_source,
 )
+from searchlib.readers.decode import squash
 from searchlib.readers.text import _TRENDS, _strip_emphasis, clean_inline, parse_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -337,7 +339,8 @@ def test_discover_walks_sorted_skips_hidden_and_unknown(tmp_path: Path) -> None:
         write(tmp_path / rel, "T\n\nB")
     found = list(discover([tmp_path]))
     sources = [s for s in found if isinstance(s, Source)]
-    assert found[-1] == ReadWarning(
+    # The warning comes first, so that it can be shown before any file is read.
+    assert found[0] == ReadWarning(
         os.fspath(tmp_path),
         "skipped 1 file(s) without a known lower-case extension (n.json); "
         "choose files with --glob (and --format) to read them",
@@ -351,8 +354,8 @@ def test_discover_walks_sorted_skips_hidden_and_unknown(tmp_path: Path) -> None:
 
 def test_upper_case_extensions_are_read_when_chosen(tmp_path: Path) -> None:
     write(tmp_path / "STORY.TXT", "Title\n\nBody")
-    (warning,) = discover([tmp_path])
-    assert isinstance(warning, ReadWarning) and "STORY.TXT" in warning.message
+    (error,) = discover([tmp_path])  # nothing else to read: an error naming what was skipped
+    assert isinstance(error, ReadError) and "STORY.TXT" in error.reason
     (source,) = discover([tmp_path], ReadOptions(glob="*.TXT"))
     assert isinstance(source, Source) and source.format == "text"
 
@@ -761,7 +764,7 @@ def test_title_limit_in_every_format(tmp_path: Path) -> None:
 
 
 def test_body_limit_in_every_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(searchlib.readers, "MAX_BODY_CHARS", 20)
+    monkeypatch.setattr(searchlib.readers.records, "MAX_BODY_CHARS", 20)
     reason = "body is 21 characters long (limit 20)"
     assert one_article(write(tmp_path / "ok.txt", "T\n\n" + "b" * 20)).body == "b" * 20
     assert one_error(write(tmp_path / "a.txt", "T\n\n" + "b" * 21)) == ReadError("a.txt", reason)
@@ -772,7 +775,7 @@ def test_body_limit_in_every_format(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_text_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(searchlib.readers, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(searchlib.readers.decode, "MAX_FILE_BYTES", 100)
     assert one_article(write(tmp_path / "ok.txt", "T\n\n" + "b" * 97)).title == "T"  # 100 bytes
     error = one_error(write(tmp_path / "big.txt", "T\n\n" + "b" * 98))
     assert error == ReadError("big.txt", "file is 101 bytes long (limit 100 for one article)")
@@ -780,7 +783,7 @@ def test_text_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.Monke
     class NoSize:  # as /proc files and some pipes report: the limit holds while reading too
         st_size = 0
 
-    monkeypatch.setattr(searchlib.readers.os, "fstat", lambda fd: NoSize())
+    monkeypatch.setattr(searchlib.readers.decode.os, "fstat", lambda fd: NoSize())
     error = one_error(tmp_path / "big.txt")
     assert error.reason == "file is more than 100 bytes long (limit 100 for one article)"
 
@@ -878,7 +881,7 @@ def test_strip_emphasis_matches_the_old_regular_expressions(text: str) -> None:
     ).map("".join)
 )
 def test_squash_is_split_and_join(text: str) -> None:
-    assert _squash(text) == " ".join(text.split())
+    assert squash(text) == " ".join(text.split())
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import secrets
 import shutil
 import subprocess
@@ -680,9 +681,14 @@ def test_search_page_and_assets(client: TestClient) -> None:
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
     html = r.text
-    assert '<input id="q"' in html and "/static/app.js" in html and "/static/app.css" in html
+    assert '<input id="q"' in html
+    # relative URLs, so that the page works wherever the app is mounted (/archive/...)
+    assert 'src="static/app.js"' in html and 'href="static/app.css"' in html
+    assert not re.search(r'(src|href|action)="/', html), "a URL that ignores the mount point"
     assert "http://" not in html and "https://" not in html  # nothing from elsewhere
-    for name, kind in (("app.js", "javascript"), ("app.css", "css")):
+    script = client.get("/static/app.js").text
+    assert not re.search(r"""["'`]/(search|suggest|articles|static)""", script)
+    for name, kind in (("app.js", "javascript"), ("app.css", "css"), ("docs.js", "javascript")):
         asset = client.get(f"/static/{name}")
         assert asset.status_code == 200 and kind in asset.headers["content-type"]
         assert "https://" not in asset.text.replace("http://www.w3.org/2000/svg", "")
@@ -715,6 +721,7 @@ def test_openapi_document_is_valid(client: TestClient) -> None:
         "misc",
         "tag",
         "source",
+        "exclude",
         "date_from",
         "date_to",
         "sort",
@@ -848,3 +855,150 @@ def test_describe_validation_errors() -> None:
     many = [{"loc": ("query", f"p{i}"), "msg": "bad\nline"} for i in range(5)]
     text = describe_validation_errors(many)
     assert "\n" not in text and text.endswith("(and 2 more)")
+
+
+# -- the article view, the API reference, the caches, the workers' app ----------------------
+
+
+def test_article_with_a_query_is_highlighted_whole(client: TestClient) -> None:
+    data = client.get(f"/articles/{SEED_ID}", params={"q": "Aleppo Nusra"}).json()
+    marked = data["highlighted"]
+    assert marked["id"] == SEED_ID
+    assert "<mark>Aleppo</mark>" in marked["body"]["html"]
+    assert "<mark>Nusra</mark>" in marked["title"]["html"]
+    # the whole body, not a fragment: every paragraph is there
+    assert marked["body"]["text"] == data["body"]
+    assert client.get(f"/articles/{SEED_ID}").json()["highlighted"] is None
+    bad = client.get(f"/articles/{SEED_ID}", params={"q": "colour:red"})
+    assert bad.status_code == 400 and "unknown field" in error_of(bad)
+
+
+def test_api_reference_is_served_offline(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    html = r.text
+    assert 'src="static/docs.js"' in html and 'href="static/app.css"' in html
+    assert "http://" not in html and "https://" not in html
+    script = client.get("/static/docs.js").text
+    assert 'fetch("openapi.json"' in script and "https://" not in script
+    assert client.get("/redoc").status_code == 404  # not advertised, not served
+
+
+def test_browse_answers_are_cached_until_the_index_changes(writer_client: TestClient) -> None:
+    app = writer_client.app
+    cache = app.state.cache  # type: ignore[attr-defined]
+    first = writer_client.get("/search")
+    again = writer_client.get("/search")
+    assert first.content == again.content and cache.figures.hits >= 1
+    suggest = writer_client.get("/suggest", params={"prefix": "zab"}).json()
+    assert suggest["suggestions"] == []
+    similar = writer_client.get("/articles/wire-001/similar").json()
+    added = {
+        "id": "zab-1",
+        "title": "Zabadani convoy leaves for Aleppo",
+        "body": "The Zabadani convoy with Staffan de Mistura left for Aleppo.",
+        "date": "2016-09-01",
+    }
+    assert writer_client.post("/articles", json=added, headers=AUTH).status_code == 200
+    after = writer_client.get("/search").json()
+    assert after["total"] == first.json()["total"] + 1  # not the cached answer
+    found = writer_client.get("/suggest", params={"prefix": "zab"}).json()["suggestions"]
+    assert [s["text"].lower() for s in found] == ["zabadani"]
+    assert writer_client.get("/articles/wire-001/similar").status_code == 200
+    assert similar["id"] == "wire-001"
+
+
+def test_a_query_is_not_cached(client: TestClient) -> None:
+    cache = client.app.state.cache  # type: ignore[attr-defined]
+    before = cache.figures.hits + cache.figures.misses
+    client.get("/search", params={"q": "Aleppo"})
+    client.get("/search", params={"q": "Aleppo"})
+    assert cache.figures.hits + cache.figures.misses == before
+
+
+def test_app_from_environment(monkeypatch: pytest.MonkeyPatch, shared_path: Path) -> None:
+    from searchlib.server import app_from_environment
+
+    monkeypatch.delenv("SEARCHLIB_SERVE_INDEX", raising=False)
+    with pytest.raises(searchlib.UsageError, match="SEARCHLIB_SERVE_INDEX"):
+        app_from_environment()
+    monkeypatch.setenv("SEARCHLIB_SERVE_INDEX", str(shared_path))
+    monkeypatch.setenv("SEARCHLIB_SERVE_API_KEY", KEY)
+    monkeypatch.setenv("SEARCHLIB_SERVE_THREADS", "3")
+    app = app_from_environment()
+    with TestClient(app) as c:  # the lifespan warms the index up and sets the thread pool
+        import anyio.to_thread
+
+        assert c.get("/health").json()["documents"] == 34
+        r = c.post("/articles", json=[], headers=AUTH)
+        assert r.status_code == 422  # the key was taken: the body was read, not refused
+        limiter = c.portal.call(anyio.to_thread.current_default_thread_limiter)
+        assert limiter.total_tokens == 3
+    monkeypatch.setenv("SEARCHLIB_SERVE_THREADS", "many")
+    with pytest.raises(searchlib.UsageError, match="whole number"):
+        app_from_environment()
+
+
+def test_serve_with_workers_passes_an_import_string(
+    monkeypatch: pytest.MonkeyPatch, shared_path: Path
+) -> None:
+    import os
+
+    import uvicorn
+
+    from searchlib import server
+
+    calls: list[dict[str, Any]] = []
+
+    def run(app: Any, **kw: Any) -> None:
+        calls.append({"app": app, "env": os.environ.get("SEARCHLIB_SERVE_INDEX"), **kw})
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.delenv("SEARCHLIB_SERVE_INDEX", raising=False)
+    server.serve(shared_path, workers=3, api_key="k", port=0)
+    call = calls[-1]
+    assert call["app"] == "searchlib.server.app:app_from_environment"
+    assert call["factory"] is True and call["workers"] == 3
+    assert call["env"] == str(shared_path)
+    assert "SEARCHLIB_SERVE_INDEX" not in os.environ  # put back as it was
+    server.serve(shared_path, workers=1, port=0)
+    assert not isinstance(calls[-1]["app"], str) and "workers" not in calls[-1]
+    with pytest.raises(searchlib.UsageError, match="workers"):
+        server.serve(shared_path, workers=0)
+    with pytest.raises(searchlib.IndexNotFound):
+        server.serve(shared_path.parent / "missing", workers=2)
+    assert server.default_workers() >= 1
+
+
+def test_names_are_built_once_per_commit(
+    writer_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a commit, concurrent autocompletions and filtered searches wait for one build of
+    the names table instead of each building it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from searchlib.backends.whoosh import complete
+
+    builds = 0
+    original = complete.SegmentNames.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: Any, *args: Any) -> Any:
+        nonlocal builds
+        builds += 1
+        return original(cls, *args)
+
+    monkeypatch.setattr(complete.SegmentNames, "build", classmethod(counting))
+    added = {"id": "names-1", "title": "Zabadani talks", "body": "In Zabadani, talks went on."}
+    assert writer_client.post("/articles", json=added, headers=AUTH).status_code == 200
+    requests = [("/suggest", {"prefix": p}) for p in ("ale", "lav", "nus", "zab")] + [
+        ("/search", {"q": "talks", "person": "Sergei Lavrov"}),
+        ("/search", {"person": "Jon Kerry"}),
+    ]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda r: writer_client.get(r[0], params=r[1]), requests * 2))
+    assert all(a.status_code == 200 for a in answers)
+    segments = writer_client.get("/stats").json()["backend"]["segments"]
+    assert 1 <= builds <= segments  # each new segment's names once, not once per request
+    hint = answers[4].json()["unmatched_filters"][0]
+    assert hint["suggestions"][0]["value"] == "Sergey Lavrov"

@@ -48,7 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-from searchlib import dedup, schema
+from searchlib import dedup
+from searchlib import text as schema
 
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 

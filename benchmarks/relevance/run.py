@@ -1,19 +1,25 @@
-"""Relevance evaluation: searchlib against plain Whoosh, SQLite FTS5 and a reference BM25.
+"""Relevance evaluation of searchlib, the baselines and the ranking model of issue 14.
 
 Usage::
 
-    python benchmarks/relevance/run.py [--collection DIR] [--out FILE.json] [--depth N]
-                                       [--tune] [--quick-tune] [--workdir DIR] [--quiet]
-    python benchmarks/relevance/run.py --render FILE.json     # rewrite FILE.md only
+    python benchmarks/relevance/run.py                         # Cranfield and CISI + the study
+    python benchmarks/relevance/run.py --collection DIR [--collection DIR ...]
+        [--out-dir DIR] [--depth N] [--tune] [--quick] [--no-study] [--workdir DIR] [--quiet]
+    python benchmarks/relevance/run.py --render FILE.json      # rewrite FILE.md only
 
-Runs an IR test collection (``docs.jsonl``, ``queries.jsonl``, ``qrels.trec``; default
-``../shared/corpora/cranfield`` beside the repository) through searchlib and the baselines,
-and reports nDCG@10, MAP and recall@100 (trec_eval conventions) on all queries and on the odd
-and even halves, how many queries found nothing, a check of searchlib's scores against the
-reference BM25F, and the effect of stemming and stop words (with the reference). ``--tune``
-searches searchlib's ranking knobs (``Ranking(k1, b, title_weight, proximity)`` and
-``match=``) on one half of the queries and reports the other. Writes ``FILE.json`` and
-``FILE.md`` (default ``benchmarks/relevance/results/<collection>.json``).
+For each collection (``docs.jsonl``, ``queries.jsonl``, ``qrels.trec``, or SMART raw files;
+default ``../shared/corpora/cranfield`` and ``../shared/corpora/cisi`` beside the repository):
+searchlib (defaults and ``match="any"``), plain Whoosh (AND, OR), SQLite FTS5, the reference
+Okapi BM25 and BM25+RM3, and the chosen model (``releval/model.py``) in its three match
+modes; nDCG@10, MAP and recall@100 (trec_eval's conventions, cross-checked with
+pytrec_eval) on all queries and on the odd and even halves; paired randomisation tests against
+the best baseline and against searchlib today; the score check of searchlib against the
+reference BM25F; the parity of the laboratory scorer with searchlib and with the model; the
+effect of stemming and stop words. Then, on all the collections together, the study
+(``releval/study.py``): the causes of issue 14 one by one, the chosen model built step by step,
+its ablation, the query modes, and the tuning on half the queries. Writes
+``COLLECTION.json``/``.md`` per collection and ``summary.json``/``.md`` into ``--out-dir``
+(default ``benchmarks/relevance/results``). ``--tune`` also tunes searchlib's own knobs.
 """
 
 from __future__ import annotations
@@ -24,18 +30,20 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-DEFAULT_COLLECTION = ROOT.parent / "shared" / "corpora" / "cranfield"
+CORPORA = ROOT.parent / "shared" / "corpora"
+DEFAULT_COLLECTIONS = (CORPORA / "cranfield", CORPORA / "cisi")
 sys.path.insert(0, str(HERE))
 
-from releval import bm25, metrics, report, scorecheck, systems, tuning  # noqa: E402
+from releval import bm25, lab, metrics, report, scorecheck, study, systems, tuning  # noqa: E402
 from releval.collection import Collection, load, sanitise  # noqa: E402
+from releval.model import Model, ReferenceIndex  # noqa: E402
 
 
 @dataclass
@@ -140,43 +148,6 @@ def ablation(
     return rows
 
 
-def coordination_study(
-    collection: Collection, depth: int, settings: Sequence[tuple[str, bm25.BM25Params]]
-) -> list[dict[str, Any]]:
-    """What coordination costs: searchlib's ranking reproduced by the reference, with the
-    score multiplied by ``(share of query words matched) ** p``: p=1 is the classic
-    coordination factor, p=0.25 searchlib's default, p=0 plain OR (no coordination); plus
-    ``all`` (AND, relaxed: words matched first). Question words are not left out here."""
-    halves = tuning.split(collection)
-    rows = []
-    for label, params in settings:
-        model = bm25.ReferenceBM25(collection.docs, params)
-        variants: tuple[tuple[str, bm25.Mode, float], ...] = (
-            ("all (AND, relaxed)", "all", 1.0),
-            ("any, p=1 (classic coordination)", "any", 1.0),
-            ("any, p=0.5", "any", 0.5),
-            ("any, p=0.25 (searchlib's default power)", "any", 0.25),
-            ("or, p=0 (no coordination)", "any", 0.0),
-        )
-        for name, mode, power in variants:
-            run = {
-                q.qid: model.rank(
-                    sanitise(q.text), depth=depth, mode=mode, coordination=power
-                ).ids
-                for q in collection.judged_queries()
-            }
-            per_query = metrics.evaluate(run, collection.qrels)
-            rows.append(
-                {
-                    "setting": label,
-                    "params": params.label(),
-                    "ranking": name,
-                    **{h: metrics.mean(per_query, q) for h, q in halves.items()},
-                }
-            )
-    return rows
-
-
 def _grid(quick: bool) -> tuning.Grid:
     if quick:
         return tuning.Grid(
@@ -185,31 +156,57 @@ def _grid(quick: bool) -> tuning.Grid:
     return tuning.Grid()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the evaluation; returns the exit status."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--collection", type=Path, default=DEFAULT_COLLECTION)
-    ap.add_argument("--out", type=Path, default=None, help="FILE.json (FILE.md is written too)")
-    ap.add_argument("--depth", type=int, default=100, help="results per query (default 100)")
-    ap.add_argument("--tune", action="store_true", help="search searchlib's ranking knobs")
-    ap.add_argument("--quick-tune", action="store_true", help="--tune on a 16-point grid")
-    ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
-    ap.add_argument("--quiet", action="store_true")
-    ap.add_argument("--render", type=Path, metavar="FILE.json",
-                    help="only rewrite FILE.md from an earlier run's FILE.json")
-    args = ap.parse_args(argv)
-    if args.render:
-        args.render.with_suffix(".md").write_text(
-            report.markdown(json.loads(args.render.read_text()))
-        )
-        return 0
 
-    def say(msg: str) -> None:
-        if not args.quiet:
-            print(msg, file=sys.stderr, flush=True)
+def parity(collection: Collection, sl_path: Path, depth: int) -> dict[str, Any]:
+    """The laboratory against searchlib today and against the chosen model's reference.
 
-    collection = load(args.collection)
-    out = args.out or HERE / "results" / f"{collection.name}.json"
+    * ``lab_vs_searchlib``: the laboratory's settings ``CURRENT_DEFAULT`` and ``CURRENT_ANY``
+      give searchlib's own rankings (so the causes measured on the laboratory are changes of
+      searchlib's real ranking);
+    * ``lab_vs_model``: the laboratory's chosen settings give :mod:`releval.model`'s rankings
+      and scores in each match mode (so the study's tables are the model's)."""
+    lab_index = lab.LabIndex(collection.docs)
+    queries = [(q.qid, sanitise(q.text)) for q in collection.judged_queries()]
+    out: dict[str, Any] = {"queries": len(queries), "lab_vs_searchlib": {}, "lab_vs_model": {}}
+    knobs = systems.searchlib_knobs()
+    pairs: list[tuple[str, lab.LabParams, systems.SearchlibConfig]] = [
+        ("default", lab.CURRENT_DEFAULT, systems.SearchlibConfig())
+    ]
+    if knobs["match"]:
+        pairs.append(("match=any", lab.CURRENT_ANY, systems.SearchlibConfig(match="any")))
+    for label, params, config in pairs:
+        system = systems.SearchlibSystem(sl_path, "searchlib", config)
+        same = 0
+        try:
+            for q in collection.judged_queries():
+                mine = lab_index.rank(sanitise(q.text), params, depth)
+                same += [lab_index.ids[d] for d in mine.docs] == system.search(q.text, depth).ids
+        finally:
+            system.close()
+        out["lab_vs_searchlib"][label] = same
+    reference = ReferenceIndex((d.title, d.body) for d in collection.docs)
+    for match in ("auto", "any", "all"):
+        params = study.chosen_params(Model(), match)
+        same = 0
+        worst = 0.0
+        for _, text in queries:
+            a = lab_index.rank(text, params, depth)
+            b = reference.search(text, match=match, depth=depth)  # type: ignore[arg-type]
+            same += a.docs == b.docs
+            for x, y in zip(a.scores, b.scores, strict=False):
+                worst = max(worst, abs(x - y) / max(abs(y), 1e-300))
+        out["lab_vs_model"][match] = {"identical_rankings": same, "max_rel_score_diff": worst}
+    return out
+
+
+def evaluate_collection(
+    collection: Collection,
+    args: argparse.Namespace,
+    work: Path,
+    say: Callable[[str], None],
+) -> tuple[dict[str, Any], dict[str, metrics.PerQuery]]:
+    """Every system on one collection; returns the collection's report data and the
+    baselines' per-query measures (for the study)."""
     started = time.perf_counter()
     knobs = systems.searchlib_knobs()
     halves = tuning.split(collection)
@@ -217,174 +214,144 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{collection.name}: {len(collection.docs)} documents, "
         f"{len(collection.judged_queries())} judged queries; searchlib knobs: {knobs}"
     )
-    with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
-        work = args.workdir or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        sl_path = work / "searchlib"
-        if sl_path.exists() and any(sl_path.iterdir()):
-            raise SystemExit(f"{sl_path} is not empty; use an empty --workdir")
-        sl_seconds = systems.build_searchlib(collection.docs, sl_path)
-        wh_seconds = systems.build_whoosh(collection.docs, work / "whoosh")
-        say(f"indexed: searchlib {sl_seconds:.1f}s, whoosh {wh_seconds:.1f}s")
+    sl_path = work / collection.name / "searchlib"
+    if sl_path.exists() and any(sl_path.iterdir()):
+        raise SystemExit(f"{sl_path} is not empty; use an empty --workdir")
+    sl_seconds = systems.build_searchlib(collection.docs, sl_path)
+    wh_seconds = systems.build_whoosh(collection.docs, work / collection.name / "whoosh")
+    say(f"  indexed: searchlib {sl_seconds:.1f}s, whoosh {wh_seconds:.1f}s")
+    rows: list[Row] = []
 
-        rows: list[Row] = []
-
-        def add(system: Any, kind: str, index_seconds: float | None, note: str = "") -> None:
-            try:
-                row = measure(system, collection, args.depth, kind, index_seconds, note)
-            finally:
-                system.close()
-            rows.append(row)
-            fig = metrics.mean(row.per_query)
-            say(
-                f"  {row.name}: nDCG@10 {fig['ndcg@10']:.4f}  MAP {fig['map']:.4f}  "
-                f"R@100 {fig['recall@100']:.4f}  zero-hit queries {row.zero_results}"
-            )
-
-        add(
-            systems.SearchlibSystem(sl_path, "searchlib"),
-            "searchlib",
-            sl_seconds,
-            "searchlib's defaults: "
-            + ", ".join(f"{k}={v}" for k, v in scorecheck.searchlib_defaults().items())
-            + (" (AND, relaxed to partial matches when nothing has every word)"
-               if scorecheck.searchlib_defaults()["match"] == "all" else ""),
+    def add(system: Any, kind: str, index_seconds: float | None, note: str = "") -> None:
+        try:
+            row = measure(system, collection, args.depth, kind, index_seconds, note)
+        finally:
+            system.close()
+        rows.append(row)
+        fig = metrics.mean(row.per_query)
+        say(
+            f"  {row.name}: nDCG@10 {fig['ndcg@10']:.4f}  MAP {fig['map']:.4f}  "
+            f"R@100 {fig['recall@100']:.4f}  zero-hit queries {row.zero_results}"
         )
-        if knobs["match"]:
-            add(
-                systems.SearchlibSystem(
-                    sl_path, "searchlib match=any", systems.SearchlibConfig(match="any")
-                ),
-                "searchlib",
-                sl_seconds,
-                "defaults with match='any' (OR with coordination)",
-            )
-        stops = bm25.ENGLISH_STOP_WORDS
+
+    defaults = scorecheck.searchlib_defaults()
+    add(
+        systems.SearchlibSystem(sl_path, "searchlib"),
+        "searchlib",
+        sl_seconds,
+        "searchlib's defaults: "
+        + ", ".join(f"{k}={v}" for k, v in defaults.items())
+        + (" (AND, relaxed to partial matches when nothing has every word)"
+           if defaults["match"] == "all" else ""),
+    )
+    if knobs["match"]:
         add(
-            systems.SearchlibSystem(sl_path, "searchlib -stop words", drop_words=stops),
-            "searchlib",
-            sl_seconds,
-            "defaults, NLTK's English stop words dropped from the question first (user side)",
-        )
-        if knobs["match"]:
-            add(
-                systems.SearchlibSystem(
-                    sl_path,
-                    "searchlib match=any -stop words",
-                    systems.SearchlibConfig(match="any"),
-                    drop_words=stops,
-                ),
-                "searchlib",
-                sl_seconds,
-                "match='any', NLTK's English stop words dropped from the question first",
-            )
-        for group in ("and", "or"):
-            add(systems.WhooshSystem(work / "whoosh", group), "baseline", wh_seconds)
-        fts = systems.SqliteSystem(collection.docs)
-        add(fts, "baseline", fts.index_seconds)
-        okapi = systems.ReferenceSystem(collection, bm25.BM25Params(), "reference-okapi")
-        add(okapi, "baseline", okapi.index_seconds, "the harness's own BM25 (k1=0.9, b=0.4)")
-
-        tuned: dict[str, Any] | None = None
-        if args.tune or args.quick_tune:
-            if not (knobs["ranking"] and knobs["match"]):
-                raise SystemExit("--tune needs searchlib.Ranking and search(match=...)")
-            say("tuning (stage 1: k1 x b x title_weight x match; stage 2: proximity)")
-            tuned = tuning.tune(
-                collection,
-                sl_path,
-                grid=_grid(args.quick_tune),
-                depth=args.depth,
-                progress=say,
-            )
-            say("coordination what-if (reference)")
-            tuned["coordination_whatif"] = (
-                tuning.coordination_whatif(
-                    collection, depth=args.depth, k1=(1.2, 2.0), b=(0.75,), title_weight=(1.0,)
-                )
-                if args.quick_tune
-                else tuning.coordination_whatif(collection, depth=args.depth)
-            )
-            per_query_of = tuned.pop("_per_query")
-            for key, blurb in (
-                ("tuned_on_odd", "chosen on odd qids: its even-half figures are held out"),
-                ("tuned_on_even", "chosen on even qids: its odd-half figures are held out"),
-                ("tuned_on_all", "chosen on all queries (optimistic)"),
-                ("steadiest", "the best worse half: max of min(odd, even) nDCG@10"),
-            ):
-                choice = tuned["choices"][key]
-                config = systems.SearchlibConfig(**choice["config"])
-                name = "searchlib steadiest" if key == "steadiest" else (
-                    f"searchlib {key.replace('_', ' ')}"
-                )
-                rows.append(
-                    Row(
-                        name=name,
-                        kind="tuned",
-                        description=f"searchlib ({config.label()})",
-                        per_query=per_query_of[config.label()],
-                        zero_results=choice["zero_results"],
-                        note=f"{config.label()}; {blurb}",
-                    )
-                )
-
-        say("score check")
-        checks = [
-            scorecheck.check(collection, sl_path, depth=args.depth, quantize=True),
-            scorecheck.check(collection, sl_path, depth=args.depth, quantize=False),
-        ]
-        if knobs["ranking"] and knobs["match"]:
-            other = systems.SearchlibConfig(k1=0.9, b=0.4, title_weight=1.5, match="any")
-            checks.append(scorecheck.check(collection, sl_path, config=other, depth=args.depth))
-
-        if tuned is not None:
-            chosen = systems.SearchlibConfig(**tuned["choices"]["tuned_on_odd"]["config"])
-        else:
-            chosen = systems.SearchlibConfig(match="any" if knobs["match"] else None)
-        defaults = scorecheck.searchlib_defaults()
-        like = bm25.whoosh_bm25f(
-            k1=chosen.k1 if chosen.k1 is not None else defaults["k1"],
-            b=chosen.b if chosen.b is not None else defaults["b"],
-            title_weight=(
-                chosen.title_weight if chosen.title_weight is not None
-                else defaults["title_weight"]
+            systems.SearchlibSystem(
+                sl_path, "searchlib match=any", systems.SearchlibConfig(match="any")
             ),
+            "searchlib",
+            sl_seconds,
+            "defaults with match='any' (OR with coordination)",
         )
-        say("stemming and stop words (reference)")
-        mode: bm25.Mode = "any" if chosen.match == "any" else "all"
-        ablation_rows = ablation(collection, args.depth, like, mode)
-        say("coordination (reference)")
-        settings = [("searchlib defaults", bm25.whoosh_bm25f(k1=defaults["k1"], b=defaults["b"]))]
-        if like != settings[0][1]:
-            settings.append((f"chosen: {chosen.label()}", like))
-        coordination_rows = coordination_study(collection, args.depth, settings)
+    for group in ("and", "or"):
+        add(systems.WhooshSystem(work / collection.name / "whoosh", group), "baseline",
+            wh_seconds)
+    fts = systems.SqliteSystem(collection.docs)
+    add(fts, "baseline", fts.index_seconds)
+    okapi_model = bm25.ReferenceBM25(collection.docs, bm25.BM25Params())
+    add(
+        systems.ReferenceSystem(
+            collection, bm25.BM25Params(), "reference-okapi", model=okapi_model
+        ),
+        "baseline",
+        None,
+        "the harness's own BM25 (k1=0.9, b=0.4)",
+    )
+    add(systems.ReferenceRM3System(collection, model=okapi_model), "baseline", None,
+        "the harness's own BM25 with RM3 (Anserini's defaults)")
+    reference = ReferenceIndex((d.title, d.body) for d in collection.docs)
+    for match, note in (
+        ("auto", "the chosen model with its default mode (MODEL.md)"),
+        ("any", "the chosen model, match='any'"),
+        ("all", "the chosen model, match='all'"),
+    ):
+        system = systems.ChosenSystem(collection, match, index=reference)  # type: ignore[arg-type]
+        add(system, "chosen", None, note + f"; {system.relaxed} relaxed, {system.expanded} "
+            "expanded by feedback")
+
+    tuned: dict[str, Any] | None = None
+    if args.tune:
+        if not (knobs["ranking"] and knobs["match"]):
+            raise SystemExit("--tune needs searchlib.Ranking and search(match=...)")
+        say("  tuning searchlib's knobs (stage 1: k1 x b x title_weight x match; 2: proximity)")
+        tuned = tuning.tune(collection, sl_path, grid=_grid(args.quick), depth=args.depth,
+                            progress=say)
+        tuned.pop("coordination_whatif", None)
+        per_query_of = tuned.pop("_per_query")
+        for key, blurb in (
+            ("tuned_on_odd", "chosen on odd qids: its even-half figures are held out"),
+            ("tuned_on_even", "chosen on even qids: its odd-half figures are held out"),
+        ):
+            choice = tuned["choices"][key]
+            config = systems.SearchlibConfig(**choice["config"])
+            rows.append(
+                Row(
+                    name=f"searchlib {key.replace('_', ' ')}",
+                    kind="tuned",
+                    description=f"searchlib ({config.label()})",
+                    per_query=per_query_of[config.label()],
+                    zero_results=choice["zero_results"],
+                    note=f"{config.label()}; {blurb}",
+                )
+            )
+
+    say("  score check, parity")
+    checks = [
+        scorecheck.check(collection, sl_path, depth=args.depth, quantize=True),
+        scorecheck.check(collection, sl_path, depth=args.depth, quantize=False),
+    ]
+    if knobs["ranking"] and knobs["match"]:
+        other = systems.SearchlibConfig(k1=0.9, b=0.4, title_weight=1.5, match="any")
+        checks.append(scorecheck.check(collection, sl_path, config=other, depth=args.depth))
+    parity_check = parity(collection, sl_path, args.depth)
+    say("  stemming and stop words (reference)")
+    like = bm25.whoosh_bm25f(k1=defaults["k1"], b=defaults["b"],
+                             title_weight=defaults["title_weight"])
+    ablation_rows = ablation(collection, args.depth, like, "any" if knobs["match"] else "all")
 
     for row in rows:
         row.figures = {h: metrics.mean(row.per_query, q) for h, q in halves.items()}
     baselines = [r for r in rows if r.kind == "baseline"]
     best_baseline = max(baselines, key=lambda r: r.figures["all"]["ndcg@10"])
-    whoosh_rows = [r for r in baselines if r.name.startswith("whoosh")]
-    whoosh_best = max(whoosh_rows, key=lambda r: r.figures["all"]["ndcg@10"])
+    whoosh_best = max((r for r in baselines if r.name.startswith("whoosh")),
+                      key=lambda r: r.figures["all"]["ndcg@10"])
+    by_name = {r.name: r for r in rows}
+    previous = {"chosen": "searchlib", "chosen match=any": "searchlib match=any",
+                "chosen match=all": "searchlib"}
     significance = []
     for row in rows:
-        if row.kind in ("searchlib", "tuned"):
+        if row.kind not in ("searchlib", "tuned", "chosen"):
+            continue
+        versus = [best_baseline.name]
+        if row.name in previous and previous[row.name] in by_name:
+            versus.append(previous[row.name])
+        for other_name in versus:
+            other = by_name[other_name]
             for half in ("all", "odd", "even"):
                 qids = halves[half]
                 a = [row.per_query[q]["ndcg@10"] for q in qids]
-                b = [best_baseline.per_query[q]["ndcg@10"] for q in qids]
+                b = [other.per_query[q]["ndcg@10"] for q in qids]
                 significance.append(
                     {
                         "system": row.name,
-                        "versus": best_baseline.name,
+                        "versus": other.name,
                         "half": half,
                         "ndcg@10_diff": sum(a) / len(a) - sum(b) / len(b) if a else 0.0,
                         "p_value": metrics.paired_randomization(a, b),
                     }
                 )
-
     data: dict[str, Any] = {
-        "command": "python benchmarks/relevance/run.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python benchmarks/relevance/run.py " + " ".join(args.argv),
         "collection": {
             "name": collection.name,
             "path": str(collection.path),
@@ -398,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "depth": args.depth,
         "measures": list(metrics.MEASURES),
         "searchlib_knobs": knobs,
-        "searchlib_defaults": scorecheck.searchlib_defaults(),
+        "searchlib_defaults": defaults,
+        "chosen_model": asdict(Model()),
         "systems": [
             {
                 **{k: v for k, v in asdict(r).items() if k != "per_query"},
@@ -408,19 +376,127 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
         "best_baseline": best_baseline.name,
         "whoosh_baseline": whoosh_best.name,
+        "targets": {
+            name: {
+                "ndcg@10": by_name[name].figures["all"]["ndcg@10"],
+                "goal": best_baseline.figures["all"]["ndcg@10"] + 0.02,
+                "met": by_name[name].figures["all"]["ndcg@10"]
+                >= best_baseline.figures["all"]["ndcg@10"] + 0.02,
+            }
+            for name in ("chosen", "chosen match=any", "searchlib", "searchlib match=any")
+            if name in by_name
+        },
         "significance": significance,
         "score_check": checks,
+        "parity": parity_check,
         "analysis_ablation": ablation_rows,
-        "coordination_study": coordination_rows,
         "tuning": tuned,
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1) + "\n")
-    md = out.with_suffix(".md")
-    md.write_text(report.markdown(data))
-    say(f"wrote {out} and {md} ({data['seconds']}s)")
+    return data, {r.name: r.per_query for r in baselines}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the evaluation; returns the exit status."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--collection", type=Path, action="append", default=None,
+                    help="a collection directory (repeatable; default: Cranfield and CISI)")
+    ap.add_argument("--out-dir", type=Path, default=HERE / "results",
+                    help="where COLLECTION.json/.md and summary.json/.md go")
+    ap.add_argument("--depth", type=int, default=100, help="results per query (default 100)")
+    ap.add_argument("--tune", action="store_true", help="also tune searchlib's own knobs")
+    ap.add_argument("--quick", action="store_true",
+                    help="small grids (a smoke run): the study's tuning and --tune")
+    ap.add_argument("--no-study", action="store_true", help="skip the joint study")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
+    ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--render", type=Path, metavar="FILE.json",
+                    help="only rewrite FILE.md from an earlier run's FILE.json")
+    args = ap.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    if args.render:
+        data = json.loads(args.render.read_text())
+        text = report.summary(data) if "study" in data else report.markdown(data)
+        args.render.with_suffix(".md").write_text(text)
+        return 0
+
+    def say(msg: str) -> None:
+        if not args.quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    paths = args.collection or list(DEFAULT_COLLECTIONS)
+    collections = [load(p) for p in paths]
+    names = [c.name for c in collections]
+    if len(set(names)) != len(names):
+        raise SystemExit(f"two collections have the same name: {names}")
+    out_dir: Path = args.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    per_collection: dict[str, dict[str, Any]] = {}
+    baselines: dict[str, dict[str, metrics.PerQuery]] = {}
+    with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
+        work = args.workdir or Path(tmp)
+        for c in collections:
+            data, base = evaluate_collection(c, args, work, say)
+            per_collection[c.name] = data
+            baselines[c.name] = base
+            out = out_dir / f"{c.name}.json"
+            out.write_text(json.dumps(data, indent=1) + "\n")
+            out.with_suffix(".md").write_text(report.markdown(data))
+            say(f"wrote {out} and {out.with_suffix('.md')} ({data['seconds']}s)")
+    if args.no_study:
+        return 0
+    say("study (laboratory scorer, every collection)")
+    s = study.Study(collections, baselines, depth=args.depth, progress=say)
+    model = Model()
+    summary: dict[str, Any] = {
+        "command": "python benchmarks/relevance/run.py " + " ".join(args.argv),
+        "collections": {
+            name: {
+                "documents": d["collection"]["documents"],
+                "judged_queries": d["collection"]["judged_queries"],
+                "halves": d["collection"]["halves"],
+                "best_baseline": d["best_baseline"],
+                "systems": [
+                    {"name": x["name"], "kind": x["kind"], "figures": x["figures"],
+                     "zero_results": x["zero_results"]}
+                    for x in d["systems"]
+                ],
+                "targets": d["targets"],
+                "significance": d["significance"],
+                "parity": d["parity"],
+                "score_check": [
+                    {k: c[k] for k in ("searchlib", "quantized_lengths", "hits_compared",
+                                       "hits_beyond_rounding", "identical_rankings", "queries")}
+                    for c in d["score_check"]
+                ],
+                "trec_eval_agrees": all(
+                    x["trec_eval"]["agrees"] for x in d["systems"] if x.get("trec_eval")
+                ) if any(x.get("trec_eval") for x in d["systems"]) else None,
+            }
+            for name, d in per_collection.items()
+        },
+        "model": asdict(model),
+        "study": {},
+    }
+    say("  causes")
+    summary["study"]["causes"] = s.causes(model)
+    say("  chain")
+    summary["study"]["chain"] = s.chain(model)
+    say("  ablation")
+    summary["study"]["ablation"] = s.ablation(model)
+    say("  modes")
+    summary["study"]["modes"] = s.modes(model)
+    say("  tuning")
+    summary["study"]["tuning"] = s.tune(model, study.QUICK_GRID if args.quick else None)
+    summary["study"]["runs"] = s.runs
+    summary["seconds"] = round(time.perf_counter() - started, 1)
+    summary["machine"] = {"python": platform.python_version(), "platform": platform.platform()}
+    out = out_dir / "summary.json"
+    out.write_text(json.dumps(summary, indent=1) + "\n")
+    out.with_suffix(".md").write_text(report.summary(summary))
+    say(f"wrote {out} and {out.with_suffix('.md')} ({summary['seconds']}s)")
     return 0
 
 

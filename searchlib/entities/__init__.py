@@ -21,12 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from searchlib.entities.boilerplate import article_text
 from searchlib.entities.canonical import merge
 from searchlib.entities.lexicon import load_lexicon
 from searchlib.entities.rules import find_mentions
 from searchlib.model import ENTITY_KINDS, Entity, EntityKind
 
-_VERSION = "rules-2"  # bump whenever the output of extract() may change
+_VERSION = "rules-3"  # bump whenever the output of extract() may change
 
 __all__ = [
     "Extractor",
@@ -40,13 +41,13 @@ __all__ = [
 class Extractor(Protocol):
     """Anything that finds the entities of an article.
 
-    ``name`` identifies the extractor and its version (e.g. ``"rules-2"``). It is part of the
+    ``name`` identifies the extractor and its version (e.g. ``"rules-3"``). It is part of the
     content hash of indexed articles, so it must change whenever the output may change.
     """
 
     @property
     def name(self) -> str:
-        """Identity and version, e.g. ``"rules-2"`` (a plain ``name`` attribute will do)."""
+        """Identity and version, e.g. ``"rules-3"`` (a plain ``name`` attribute will do)."""
         ...
 
     def extract(self, title: str, body: str) -> tuple[Entity, ...]:
@@ -83,7 +84,7 @@ class RulesExtractor:
 
     @property
     def name(self) -> str:
-        """``"rules-2"``; ``"rules-2-misc"`` when misc entities are returned too."""
+        """``"rules-3"``; ``"rules-3-misc"`` when misc entities are returned too."""
         return f"{_VERSION}-misc" if self.misc else _VERSION
 
     def extract(self, title: str, body: str) -> tuple[Entity, ...]:
@@ -92,7 +93,7 @@ class RulesExtractor:
         The title is read as the first line of the text, so a name given in full only in the
         body still resolves a surname in the title, and the other way round.
         """
-        text = f"{title}\n\n{body}" if title and body else title or body
+        text = article_text(title, body)
         if not text.strip():
             return ()
         kinds = None if self.misc else frozenset(k for k in ENTITY_KINDS if k != "misc")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import gzip
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 from typing import Literal
 
 from searchlib.model import EntityKind
+
+MEMO_LIMIT = 200_000  # lookups remembered by a lexicon (see Lexicon.memo)
 
 PlaceClass = Literal["country", "continent", "region", "state", "capital", "city"]
 
@@ -102,6 +104,14 @@ class Lexicon:
     surnames: frozenset[str]
     words: frozenset[str]
     """Lower-case English words: a capitalised one at the start of a sentence is not a name."""
+    companies: dict[str, str]
+    """Company names from US exchange listings, keyed by :func:`norm_key` -> facet value.
+    One-word names that are also English words, places, nationalities or given names are
+    left out ("Apple", "Target"): only context can tell those."""
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    """Answers of the rules' context-free lookups, shared by every document (a name such as
+    "Syria" is looked up once per process, not once per article). Bounded: cleared when it
+    reaches :data:`MEMO_LIMIT` entries."""
 
     def is_word(self, token: str) -> bool:
         """True when ``token`` is (the capitalised form of) a common English word."""
@@ -144,8 +154,12 @@ def load_lexicon() -> Lexicon:
     for row in _rows("places_extra.tsv"):
         canonical, cls = row[0], row[1]
         others = [a for a in row[2].split("|") if a] if len(row) > 2 else []
-        base = places.get(canonical)
-        pop = base.population if base is not None else 0
+        # The population of the city the names mean: the largest GeoNames entry among them
+        # ("Montreal" is GeoNames' "Montréal", "Venice" its "Venezia", not Venice, Florida).
+        pop = max(
+            (b.population for n in [canonical, *others] if (b := places.get(n)) is not None),
+            default=0,
+        )
         place = Place(canonical, cls, pop)  # type: ignore[arg-type]
         for surface in [canonical, *others]:
             add_place(surface, place)
@@ -176,12 +190,30 @@ def load_lexicon() -> Lexicon:
         else:
             demonyms.setdefault(word + "s", target)
 
+    given_names = frozenset(_read_text("given_names.txt.gz").split())
+    words = frozenset(_read_text("words.txt.gz").split())
+    companies: dict[str, str] = {}
+    for row in _rows("companies.tsv.gz"):
+        form, canonical = row[0], row[1]
+        if " " not in form and (
+            form.lower() in words
+            or form in places
+            or form in demonyms
+            or form in given_names
+            or (form.isupper() and len(form) <= 3)
+        ):
+            continue  # "Apple", "Target", "Jordan", "AAR": a word or a ticker-like acronym
+        key = norm_key(form)
+        if key not in known:
+            companies.setdefault(key, canonical)
+
     return Lexicon(
         places=places,
         places_folded=folded,
         known=known,
         demonyms=demonyms,
-        given_names=frozenset(_read_text("given_names.txt.gz").split()),
+        given_names=given_names,
         surnames=frozenset(_read_text("surnames.txt.gz").split()),
-        words=frozenset(_read_text("words.txt.gz").split()),
+        words=words,
+        companies=companies,
     )

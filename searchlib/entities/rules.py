@@ -21,19 +21,23 @@ All state lives in local objects: the module holds only compiled patterns and co
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from dataclasses import dataclass, field
 
 from searchlib.entities import tables as T
-from searchlib.entities.lexicon import Lexicon, norm_key
+from searchlib.entities.lexicon import MEMO_LIMIT, Lexicon, norm_key
 from searchlib.model import EntityKind
 
 _UP = "".join(sorted({c for c in map(chr, range(0x41, 0x250)) if c.isupper()}))
 _NUMTOK = r"(?:{})[ \t]\d{{1,3}}\b(?![.,:/-]?\d)".format("|".join(sorted(T.NUMBERED_HEADS)))
 # "Inc." and "Corp." keep their dot: it belongs to the name.
 _ABBR_DOT = "(?:{})\\.".format(
-    "|".join(f"(?<={a})" for a in ("Inc", "Corp", "Ltd", "Bros", "Jr", "Sr", "Co", "Cos"))
+    "|".join(
+        f"(?<={a})"
+        for a in ("Inc", "Corp", "Ltd", "Bros", "Jr", "Sr", "Co", "Cos", "St", "Ste", "Mt", "Ft")
+    )
 )
 _CAPWORD = rf"[{_UP}](?:[\w&]|-(?=[{_UP}\d])|['\u2019](?![sS]\b)(?=\w))*(?:{_ABBR_DOT})?"
 _INITIALS = rf"(?:[{_UP}]\.){{2,}}"
@@ -41,7 +45,14 @@ _INITIAL1 = rf"[{_UP}]\.(?=[ \t]+[{_UP}][a-z])"
 _PARTICLE_HYPH = (
     rf"(?:al|el|ad|as|ash|at|ar|az|an|ul|ibn|bin|abu|bel|ben)-[{_UP}]\w*(?:-[{_UP}]\w*)*"
 )
-_TOK = rf"(?:{_NUMTOK}|{_INITIALS}|{_INITIAL1}|{_PARTICLE_HYPH}|{_CAPWORD})"
+# A hyphenated Korean given name after a short surname: "Ban Ki-moon", "Kim Jong-un".
+_KOREAN = (
+    "(?:{})".format("|".join(rf"(?<=\b[{_UP}][a-z]{{{k}}}[ ])" for k in (1, 2, 3)))
+    + rf"[{_UP}][a-z]{{1,3}}-"
+    r"(?!(?:led|run|held|made|born|based|backed|owned|style|era|wide|bound|like|type|free)\b)"
+    r"[a-z]{2,5}\b(?!-)"
+)
+_TOK = rf"(?:{_NUMTOK}|{_INITIALS}|{_INITIAL1}|{_PARTICLE_HYPH}|{_KOREAN}|{_CAPWORD})"
 _PARTICLES = (
     *("de", "da", "das", "del", "della", "dei", "der", "den", "des", "di", "do", "dos", "du"),
     *("la", "le", "van", "von", "ter", "ten", "zu", "bin", "ibn", "bint", "al", "el"),
@@ -53,6 +64,12 @@ _IN_RUN_RE = re.compile(rf"{_NUMTOK}|\S+")
 _WORD_RE = re.compile(r"[^\W\d_][\w'\u2019.&-]*")
 _NEXT_RE = re.compile(r"(?:['\u2019]s?)?[ \t]*,?[ \t]*([a-z]+)")
 _SCORE_RE = re.compile(r"[ \t]+\d+(?:[-/]\d+)?(?:[ \t]|$|,|\))", re.M)
+_NAME_SCORE_RE = re.compile(
+    rf"(?<![\w.'-])([{_UP}][\w'.-]*)[ \t]+\d+(?:[-/]\d+)?(?=[ \t]|$|,|\)|\.(?!\d))", re.M
+)
+_LIST_GAP_RE = re.compile(r",[ ]|[ ]and[ ]|,[ ]and[ ]")
+_AGE_RE = re.compile(r",?[ \t]+\d{1,2},?[ \t]+(?:said|says|told|a|an|who|from|was|is)\b")
+_TABLE_ROW_RE = re.compile(r"(?:[ \t]+[-+]?[\d.]+(?:[-/]\d+)?){2,}[ \t]*(?:\n|$)")
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_START_RE = re.compile(r"\b[^\W\d_]")
 _LOWER_START_RE = re.compile(r"\b[a-z\u00df-\u00ff]")
@@ -61,6 +78,7 @@ _ACRONYM_RE = re.compile(
 )
 
 _SKIP = T.NEVER | T.FUNCTION_WORDS
+_NEXT_CUES = T.SAY_VERBS | T.PLACE_NOUNS | {"v", "vs"}
 _START = operator.attrgetter("start")
 _CONNECTORS = frozenset(["of", "for", "the", "and", "&", "upon", "in", *_PARTICLES])
 _OPENERS_STR = "\"'\u201c\u2018([{*_\u2022\u00ab"
@@ -110,6 +128,7 @@ class _Ctx:
     next: str
     possessive: bool
     score: bool = False  # a number follows ("Chicago 4 Houston 3")
+    prev2: str = ""  # the word before ``prev`` ("town" in "the town of X")
 
 
 @dataclass(slots=True)
@@ -119,7 +138,8 @@ class _Doc:
     cands: list[Cand] = field(default_factory=list)
     noisy: list[tuple[int, int]] = field(default_factory=list)
     memo: dict[tuple[str, bool, bool], _Hit | None] = field(default_factory=dict)
-    runs: dict[tuple[str, bool, int, bool, bool], list[_RunHit]] = field(default_factory=dict)
+    runs: dict[tuple[str, bool, int, str, bool, bool], list[_RunHit]] = field(default_factory=dict)
+    results: dict[int, bool] = field(default_factory=dict)  # line start -> a results line
 
 
 def is_acronym(token: str) -> bool:
@@ -132,6 +152,10 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
     doc = _Doc(text, lex)
     fast: dict[str, _Hit | None] = {}
     cands = doc.cands
+    blocked = _company_spans(doc)
+    if ("'s " in text or "\u2019s " in text) and _LEGAL_WORD_RE.search(text):
+        blocked = sorted(blocked + _possessive_companies(doc, blocked))
+    bi = 0
     for m in _LINE_RE.finditer(text):
         ls, le = m.span()
         if _is_noisy_line(text, ls, le, lex):
@@ -142,6 +166,22 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
             if word in _SKIP:
                 continue  # "The", "He", "Thursday": most runs are one of these
             rs, re_ = run.span()
+            if blocked:
+                while bi < len(blocked) and blocked[bi][1] <= rs:
+                    bi += 1
+                if bi < len(blocked) and blocked[bi][0] < re_:
+                    bs, be = blocked[bi]
+                    if bs <= rs and re_ <= be:
+                        continue  # inside a company name or a ticker
+                    if rs < bs:  # a run that reaches into it: keep the part before
+                        re_ = len(text[rs:bs].rstrip(" \t,<(")) + rs
+                    else:  # a run that starts inside: keep the part after
+                        rs = be + len(text[be:re_]) - len(text[be:re_].lstrip(" \t>)"))
+                    if re_ <= rs:
+                        continue
+                    word = text[rs:re_]
+                    if word in _SKIP:
+                        continue
             sp = word.find(" ")
             if sp > 0 and word[:sp] in _SKIP and norm_key(word) not in lex.known:
                 # "In Aleppo", "On Thursday", "But Lavrov": drop the function word.
@@ -171,8 +211,171 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
     _resolve_document(doc)
     for ls, le in doc.noisy:
         _scan_noisy_line(doc, ls, le)
-    out = [c for c in doc.cands if c.kind is not None]
+    out = []
+    for c in doc.cands:
+        if c.kind is None:
+            continue
+        if c.kind == "org" and c.strength < STRONG:
+            name = company_name(c.canonical, lex)
+            if not name:
+                continue  # "Co Inc": legal forms only, a fragment
+            c.canonical = name
+        out.append(c)
     out.sort(key=_START)
+    return out
+
+
+# --- companies ---------------------------------------------------------------------------
+
+
+def company_name(name: str, lex: Lexicon) -> str:
+    """An organisation's facet value: its name without a trailing legal form or partnership
+    tail, and without commas ("General Motors Corp" -> "General Motors", "Goldman, Sachs and
+    Co" -> "Goldman Sachs", "Cofinec S.A." -> "Cofinec"), so that the forms one company is
+    written in across articles are one value. A name that is only legal forms ("Co Inc")
+    gives ""; a name that would be left as one common word keeps its legal form."""
+    if "," not in name and name.rpartition(" ")[2] not in T.LEGAL_FORMS:
+        return name  # the common case: nothing to drop
+    words = name.replace(",", " ").split()
+    cut = len(words)
+    while cut and words[cut - 1] in T.LEGAL_FORMS:
+        cut -= 1
+        if cut and words[cut - 1] in ("and", "&"):
+            cut -= 1
+    if cut == len(words) and "," not in name:
+        return name
+    if cut == 0:
+        return ""
+    if cut == 1 and (lex.is_word(words[0]) or words[0] in T.TITLES):
+        return name  # "Central Corp", "General Co": the legal form is what makes it a name
+    return " ".join(words[:cut])
+
+
+_CO = r"[A-Z][\w'&.-]*"
+_CO_NAME = rf"{_CO}(?:[ ]{_CO})*"
+_CO_END = (
+    r"(?:(?:Co|Cos|Inc|Corp|Ltd|Bros)\.?|Company|Sons|Partners|Associates|Securities|Brothers)"
+)
+# "Kidder, Peabody and Co Inc", "Smith Barney, Harris Upham and Co", "Goldman, Sachs and Co",
+# "Donaldson, Lufkin and Jenrette Securities Corp": partners' names listed with commas.
+_PARTNERSHIP_RE = re.compile(
+    rf"(?<![\w&.-]){_CO_NAME}(?:(?:,[ ]{_CO_NAME})+,?[ ](?:and|&)[ ](?:{_CO}[ ])*?{_CO_END}"
+    rf"|[ ](?:and|&)[ ](?:{_CO}[ ])?{_CO_END})"
+    r"(?:[ ](?:Inc|Ltd|Corp|Co)\.?)?(?![\w&-])"
+)
+_PARTNERSHIP_END_RE = re.compile(rf"(?:and|&)[ ](?:{_CO}[ ])*?{_CO_END}(?![\w&-])")
+_LEGAL_WORD_RE = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)\b")
+# "Royal Dutch/Shell Group": two names joined by a slash, with an organisation's last word.
+_SLASH_CO_RE = re.compile(rf"(?<![\w&./-]){_CO_NAME}/{_CO_NAME}(?![\w&/-])")
+# Wire copy marks companies with angle brackets: "<Airbus Industrie>", and tickers: "<SRD>".
+_BRACKET_RE = re.compile(r"<([^<>\n]{1,100})>")
+_TICKER_RE = re.compile(r"[A-Z0-9][A-Z0-9.&/-]{0,9}")
+# "Moody's Investors Service Inc": a possessive that is part of a company's name.
+_POSS_CO_RE = re.compile(
+    rf"(?<![\w&.-])((?:{_CO}[ ](?:and|&)[ ])?{_CO})['\u2019]s((?:[ ]{_CO})*?"
+    r"[ ](?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)"
+    r"\.?)(?![\w&-])"
+)
+
+
+def _company_spans(doc: _Doc) -> list[tuple[int, int]]:
+    """Company names marked by wire-copy brackets or written as a partnership, added as
+    organisations; returns the spans the run scanner must skip (names and tickers)."""
+    text = doc.text
+    lex = doc.lex
+    spans: list[tuple[int, int]] = []
+    for m in _BRACKET_RE.finditer(text) if "<" in text else ():
+        inner = m.group(1)
+        s = m.start(1) + len(inner) - len(inner.lstrip())
+        e = m.end(1) - (len(inner) - len(inner.rstrip()))
+        name = text[s:e]
+        if not name or not name[0].isupper():
+            continue
+        spans.append((m.start(), m.end()))
+        if _TICKER_RE.fullmatch(name):
+            continue  # "<SRD>", "<RD.AS>": a ticker symbol is not a name
+        canonical = name
+        doc.cands.append(Cand(s, e, name, "org", canonical, PATTERN, name.count(" ") + 1))
+        doc.cands[-1].rule = "wire-brackets"
+    found: list[re.Match[str]] = []
+    done = 0
+    for anchor in _PARTNERSHIP_END_RE.finditer(text):
+        # The full pattern is slow on long text: try it only just before each possible end.
+        lo = max(done, text.rfind("\n", 0, anchor.start()) + 1, anchor.start() - 200)
+        for m in _PARTNERSHIP_RE.finditer(text, lo, anchor.end() + 12):
+            if m.end() >= anchor.end():
+                found.append(m)
+                done = m.end()
+                break
+    for m in found:
+        s, e = m.span()
+        if any(a < e and s < b for a, b in spans):
+            continue
+        name = m.group()
+        # Drop sentence-initial common words in front ("Yesterday Kidder, Peabody ...").
+        while True:
+            head, sep, rest = name.partition(" ")
+            if not sep or "," in head:
+                break
+            if not (
+                head in _SKIP
+                or head in T.TITLES
+                or (lex.is_word(head) and head not in lex.surnames)
+            ):
+                break
+            s += len(head) + 1
+            name = rest
+        parts = [p.strip() for p in re.split(r",|\band\b|&", name) if p.strip()]
+        if any(_rank(lex, p) >= 3 or norm_key(p) in lex.known for p in parts):
+            continue  # "Britain, France and ...": a list of known names
+        if any(
+            p.rsplit(None, 1)[-1] in T.LEGAL_FORMS or p.rsplit(None, 1)[-1] in T.ORG_SUFFIXES
+            for p in parts[:-1]
+        ):
+            continue  # "Johnson Controls Inc and Lear Corp": two companies
+        doc.cands.append(Cand(s, e, name, "org", name, PATTERN, len(parts), rule="partnership"))
+        spans.append((s, e))
+    if "/" in text:
+        for m in _SLASH_CO_RE.finditer(text):
+            s, e = m.span()
+            name = m.group()
+            if name.rsplit(None, 1)[-1] not in T.ORG_SUFFIXES or any(
+                a < e and s < b for a, b in spans
+            ):
+                continue
+            doc.cands.append(
+                Cand(s, e, name, "org", name, PATTERN, name.count(" ") + 1, rule="slash-co")
+            )
+            spans.append((s, e))
+    spans.sort()
+    return spans
+
+
+def _rank(lex: Lexicon, name: str) -> int:
+    place = lex.places.get(name)
+    return 0 if place is None else place.rank
+
+
+def _possessive_companies(doc: _Doc, blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """ "Moody's Investors Service Inc", "Boatmen's Bancshares": added as organisations."""
+    lex = doc.lex
+    out = []
+    for m in _POSS_CO_RE.finditer(doc.text):
+        s, e = m.span()
+        owner = m.group(1)
+        if any(a < e and s < b for a, b in blocked):
+            continue
+        first, sep, last = owner.partition(" and ")
+        if sep and (first in lex.places or first in _SKIP or lex.is_word(first)):
+            s += len(first) + len(sep)  # "Britain and Moody's ...": only "Moody's ..."
+            owner = last
+        if owner in lex.places or owner in lex.demonyms or norm_key(owner) in lex.known:
+            continue  # "Britain's ... Ltd": a place owns it, it is not the name
+        name = doc.text[s:e]
+        doc.cands.append(
+            Cand(s, e, name, "org", name, PATTERN, name.count(" ") + 1, rule="possessive-co")
+        )
+        out.append((s, e))
     return out
 
 
@@ -212,7 +415,7 @@ def _context(text: str, start: int, end: int) -> _Ctx:
     head = window.rstrip(_SPACES_OPENERS)
     punct = window[len(head) :].strip(_SPACES)
     initial = False
-    prev = ""
+    prev = prev2 = ""
     last = head[-1:] or "\n"
     if last == "\n":
         initial = True
@@ -231,14 +434,16 @@ def _context(text: str, start: int, end: int) -> _Ctx:
         if last == ",":
             punct += ","
             head = head[:-1].rstrip(_SPACES)
-        chunks = head.rsplit(None, 1)
+        chunks = head.rsplit(None, 2)
         if chunks:
             prev = chunks[-1].strip(_PUNCT_STRIP).lower()
+        if len(chunks) > 1:
+            prev2 = chunks[-2].strip(_PUNCT_STRIP).lower()
     possessive = text.startswith(("'s", "\u2019s", "'S"), end)
     m = _NEXT_RE.match(text, end)
     nxt = m.group(1) if m else ""
     score = _SCORE_RE.match(text, end) is not None
-    return _Ctx(initial, prev, punct, nxt, possessive, score)
+    return _Ctx(initial, prev, punct, nxt, possessive, score, prev2)
 
 
 def _fast_hit(lex: Lexicon, run: str) -> _Hit | None:
@@ -264,9 +469,21 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
                 cue = 1
             elif ctx.prev in T.PLACE_CUES_BEFORE and not ctx.prev_punct:
                 cue = 2
+            elif ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
+                cue = 3
+            elif ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS:
+                cue = 4
+            elif ctx.prev in ("v", "vs"):
+                cue = 5
+            elif ctx.prev_punct == ",":
+                cue = 6
+            elif ctx.prev in T.MISC_CUES_BEFORE:
+                cue = 7
             else:
                 cue = 0
-            sig = (word, ctx.initial, cue, ctx.next in T.SAY_VERBS, ctx.score)
+            nxt = ctx.next if ctx.next in _NEXT_CUES else ""
+            score = ctx.score and _results_line(doc, start, end)
+            sig = (word, ctx.initial, cue, nxt, score, ctx.possessive)
             done = doc.runs.get(sig)
             if done is None:
                 n0 = len(doc.cands)
@@ -296,11 +513,22 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
     pieces: list[list[_Tok]] = [[]]
     before: list[str] = [ctx.prev]  # the connector before each piece
     conns: list[_Tok] = []
-    for tok in toks:
+    for i, tok in enumerate(toks):
         if tok.text in _CONNECTORS:
             conns.append(tok)
             continue
-        if len(tok.text) == 1 or tok.text in T.BREAKERS:
+        if (
+            len(tok.text) == 1
+            and tok.text.isupper()
+            and not conns
+            and pieces[-1]
+            and pieces[-1][-1].text in doc.lex.given_names
+            and i + 1 < len(toks)
+            and toks[i + 1].text not in _CONNECTORS
+        ):
+            pieces[-1].append(tok)  # a middle initial without its dot: "George W Bush"
+            continue
+        if len(tok.text) == 1 or tok.text in T.BREAKERS or tok.text in T.BOILERPLATE_WORDS:
             # A lone capital ("W D L") or a capitalised function word ("... Qalamoun The
             # Syrian army", a Title Case headline run into the text) ends a piece.
             if pieces[-1]:
@@ -334,6 +562,7 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
             next=ctx.next if i == last else "",
             possessive=ctx.possessive if i == last else False,
             score=ctx.score if i == last else False,
+            prev2=ctx.prev2 if i == 0 else "",
         )
         _classify_piece(doc, piece, pctx)
 
@@ -403,7 +632,22 @@ def _lookup(doc: _Doc, toks: list[_Tok], initial: bool) -> Cand | None:
 
 
 def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit | None:
-    known = lex.known.get(norm_key(surface))
+    """A curated name, place, nationality or listed company covering ``surface``, if any (the
+    answer depends on nothing else, so the lexicon remembers it)."""
+    memo = lex.memo
+    mkey = (surface, initial, single)
+    if mkey in memo:
+        return memo[mkey]  # type: ignore[return-value]
+    hit = _name_hit_uncached(lex, surface, initial, single)
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[mkey] = hit
+    return hit
+
+
+def _name_hit_uncached(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit | None:
+    key = norm_key(surface)
+    known = lex.known.get(key)
     if known is not None:
         if initial and single and surface.lower() in lex.words:
             return None  # "IS", "WHO", "Shell" starting a sentence in ordinary case
@@ -411,10 +655,18 @@ def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit |
     if surface in lex.demonyms:
         return "misc", surface, STRONG, "demonym"
     place = lex.places.get(surface)
-    if place is None and surface.isupper() and len(surface) > 3:
-        place = lex.places_folded.get(norm_key(surface).casefold())
+    if place is None and (not single or (surface.isupper() and len(surface) > 3)):
+        # "Al Bab" is "Al-Bab", "Deir Ez-Zor" is "Deir ez-Zor": spaces, hyphens and the case
+        # of a multi-word name do not matter (nor those of a word in capitals).
+        place = lex.places_folded.get(key.casefold())
     if place is None:
-        return None
+        company = lex.companies.get(key)
+        if company is None or (surface.isupper() and not single):
+            return None
+        # A listed company: "Morgan Stanley", "Alcoa". A one-word name that is also a surname
+        # ("Dell") is a weaker hint, so that a person named in full in the article wins.
+        strength = PATTERN if single and surface in lex.surnames else STRONG
+        return "org", company, strength, "company"
     rank = place.rank
     if rank <= 2 and single:
         word = surface.lower() in lex.words
@@ -513,7 +765,16 @@ def _classify_piece(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> None:
                 _classify_piece(doc, toks[k:], _Ctx(False, "of", "", ctx.next, ctx.possessive))
                 return
     last = toks[-1].text
-    headed = n > 1 and (last in T.ORG_SUFFIXES or last in T.LOC_SUFFIXES or last in T.MISC_SUFFIXES)
+    headed = n > 1 and (
+        last in T.ORG_SUFFIXES
+        or last in T.LOC_SUFFIXES
+        or last in T.MISC_SUFFIXES
+        or any(  # "Syrian Center for Policy Research": the nationality is part of the name
+            t.text in ("of", "for") and toks[j - 1].text in T.ORG_OF_HEADS
+            for j, t in enumerate(toks)
+            if j > 1
+        )
+    )
     # Titles: "German Chancellor Angela Merkel", "UN Secretary-General Ban Ki-moon".
     if n > 1 and not headed:
         k = _title_end(doc, toks)
@@ -583,6 +844,10 @@ def _title_end(doc: _Doc, toks: list[_Tok]) -> int:
             continue
         if seen_title and w in lex.given_names and w not in T.TITLES and i + 1 < len(toks):
             break  # "President Bill Clinton"
+        if seen_title and i + 1 < len(toks) and w not in T.TITLES and w not in _CONNECTORS:
+            rest = _lookup(doc, toks[i:], False)
+            if rest is not None and rest.kind == "person":
+                break  # "Secretary-General Ban Ki-moon": a known name, though "ban" is a word
         if w in T.TITLES or w in lex.demonyms or lex.is_word(w) or w in _CONNECTORS:
             stretch = i + 1
             continue
@@ -639,6 +904,12 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         if rest is not None and rest.kind == "location":
             _emit(doc, toks, "location", STRONG, "direction")
             return
+        if rest is not None and rest.kind == "misc":
+            _emit(doc, toks, "misc", STRONG, "direction-demonym")  # "West German"
+            return
+    if all(w in T.TITLES or w in lex.demonyms or w in T.DIRECTIONS for w in words):
+        _emit_prefix(doc, toks)  # "British Foreign", "Prime": titles and nationalities only
+        return
     if n >= 2:
         if last in T.MISC_SUFFIXES:
             _emit(doc, toks, "misc", PATTERN, "misc-suffix")
@@ -662,6 +933,8 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if n == 1 and _is_plural_acronym(first):
         return  # "MPs", "NGOs", "PCs": a plural, not a name
     if is_acronym(first) and first not in T.ACRONYM_STOP:
+        if n >= 2 and _split_known(doc, toks, ctx):
+            return  # "BBC Michael Howard", "AFP Bashar Assad": a credit run into a name
         if n == 1 and len(first) > 5 and first.isalpha():
             folded = lex.places_folded.get(first.casefold())
             if folded is not None:
@@ -682,15 +955,44 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if person_cue:
         _emit(doc, toks, "person", PATTERN, "title")
         return
+    if n >= 2 and last in lex.demonyms and toks[-1].text == last:
+        # "Assads Alawite sect": a nationality or creed after a name is not part of it.
+        _classify_core(
+            doc, toks[:-1], _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False
+        )
+        doc.cands.append(
+            Cand(toks[-1].start, toks[-1].end, last, "misc", last, STRONG, rule="demonym")
+        )
+        return
+    if n >= 3 and _split_after_head(doc, toks, ctx):
+        return
+    if _by_context(doc, toks, ctx):
+        return
+    if n >= 2 and _split_known(doc, toks, ctx):
+        return
+    if n >= 4 and _split_people(doc, toks, ctx):
+        return
     if n >= 2:
         if first in T.ORG_FIRST:
             _emit(doc, toks, "org", PATTERN, "org-first")  # "Jaish al-Islam", "Liwa al-Quds"
             return
-        common = [w for w in words[1:] if lex.is_word(w) and w not in lex.surnames]
+        common = [w for w in words[1:] if len(w) > 1 and lex.is_word(w) and w not in lex.surnames]
         if _is_initial(first) and not common:
             _emit(doc, toks, "person", PATTERN, "initial")
             return
         particles = any(t.text in _PARTICLES or "-" in t.text[:4] for t in toks[1:-1])
+        if n == 2 and first in ("Abu", "Umm", "Um") and last in lex.given_names:
+            return  # "Abu Mohammad told AFP": a kunya ("father of ...") names nobody alone
+        if (
+            common == [last]
+            and n <= 4
+            and first in lex.given_names
+            and len(last) > 3
+            and last.endswith("s")
+            and last[:-1] in lex.surnames
+        ):
+            toks[-1] = _Tok(last[:-1], toks[-1].start, toks[-1].end - 1)
+            common = []  # "Donald Trumps new policies": the apostrophe was lost
         if not common and n <= 4 and first in lex.given_names and len(first) > 2:
             _emit(doc, toks, "person", PATTERN, "given-name")
             return
@@ -724,8 +1026,20 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
         return
     # A single word.
     w = first
+    if w in T.TITLES or w in T.PERSON_TITLES:
+        return  # "Sen." before a name, "Maj." in "Maj. Gen.": a title, not a person
+    state = T.US_STATE_ABBREVIATIONS.get(w.rstrip("."))
+    if state is not None and ctx.prev_punct == ",":
+        s, e = toks[0].start, toks[0].end
+        doc.cands.append(Cand(s, e, w, "location", state, STRONG, rule="state-abbr"))
+        return  # "West Hartford, Conn."
     if lex.is_word(w):
         _emit(doc, toks, None, 0, "common", common=True)
+        return
+    if w in lex.given_names and (
+        ctx.prev in ("named", "called") or _AGE_RE.match(doc.text, toks[0].end)
+    ):
+        _emit(doc, toks, None, 0, "first-name")  # "a witness named Ahmad", "Ahmed, 24, said"
         return
     if ctx.prev in T.PERSON_CUES_BEFORE:
         _emit(doc, toks, "person", WEAK, "cue-before")
@@ -736,10 +1050,171 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if ctx.prev in T.PLACE_CUES_BEFORE and not ctx.prev_punct:
         _emit(doc, toks, "location", WEAK, "place-cue")
         return
+    if w in lex.places:
+        _emit(doc, toks, None, 0, "town")  # a gazetteer place is never a person on the
+        return  # evidence of a name list alone ("the Venice summit"); the document decides
     if w in lex.surnames or w in lex.given_names:
         _emit(doc, toks, "person", WEAK, "surname-list")
         return
     _emit(doc, toks, None, 0, "unknown")
+
+
+def _person_like(doc: _Doc, toks: list[_Tok]) -> bool:
+    """A given name or an initial in front: "P. Simmons", "Ahmed", "Pete Sampras"."""
+    first = toks[0].text
+    return _is_initial(first) or first in doc.lex.given_names
+
+
+def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Type a name by the words around it, when they are unambiguous; True when done.
+
+    - a place noun: "the town of Hass", "Hadar village", "the Castello road" (a place);
+    - an organisation noun before it: "news agency Tanjug", "serie A club Atalanta" (an org);
+    - a sports fixture: "Surrey v Kent", "Lotte 6 Hyundai 2" (a team, so an org).
+    """
+    lex = doc.lex
+    place_noun = (ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS) or (
+        ctx.next in T.PLACE_NOUNS and not ctx.possessive
+    )
+    if place_noun and not (len(toks) == 1 and toks[0].text in lex.places):
+        _emit(doc, toks, "location", PATTERN, "place-noun")  # gazetteer places keep their rule
+        return True
+    if doc.cands and doc.cands[-1].rule == "place-noun":
+        gap = doc.text[doc.cands[-1].end : toks[0].start]
+        if _LIST_GAP_RE.fullmatch(gap):  # "the neighbourhoods of al-Mazzeh and Ruken Eddin"
+            _emit(doc, toks, "location", PATTERN, "place-noun")
+            return True
+    if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
+        _emit(doc, toks, "org", PATTERN, "org-cue")
+        return True
+    if ctx.prev in T.MISC_CUES_BEFORE and not ctx.prev_punct:
+        _emit(doc, toks, "misc", PATTERN, "work-cue")
+        return True
+    versus = ctx.next in ("v", "vs") or ctx.prev in ("v", "vs")
+    if (
+        versus or (ctx.score and _results_line(doc, toks[0].start, toks[-1].end))
+    ) and not _person_like(doc, toks):
+        _emit(doc, toks, "org", PATTERN, "team")
+        return True
+    return False
+
+
+def _results_line(doc: _Doc, pos: int, end: int) -> bool:
+    """Whether the name at ``pos:end`` sits in a line of sports results: two names or more
+    followed by a score ("Lotte 6 Hyundai 2", "Somerset 83 and 174, Leicestershire 296"), or
+    a table row (the name, then numbers only: "Hyundai 57 5 49 .536"). A batting line
+    ("S. Waugh b Muralitharan 22") or a headline with a number is neither."""
+    text = doc.text
+    if _TABLE_ROW_RE.match(text, end) and not text[text.rfind("\n", 0, pos) + 1 : pos].strip(
+        "0123456789. \t"
+    ):
+        return True
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    if le < 0:
+        le = len(text)
+    got = doc.results.get(ls)
+    if got is None:
+        names = [w for w in _NAME_SCORE_RE.findall(text, ls, le) if w not in T.NEVER]
+        got = doc.results[ls] = len(names) >= 2 and le - ls <= 160  # a short line
+    return got
+
+
+def _split_known(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Split a run that glues a known name to other words; True when done.
+
+    A place or organisation in front ("Aleppo Mohammad Hazouri", "BBC Michael Howard",
+    "Reuters Brazil"), or an organisation at the end ("Aleppo SANA", "Monitor AFP"): datelines,
+    credit lines and headlines run into the text. A given name in front of one more word is
+    left alone ("Jordan Henderson"), and so is a city before a plural ("Chicago Bulls").
+    """
+    lex = doc.lex
+    n = len(toks)
+    for k in range(min(_MAX_NGRAM, n - 1), 0, -1):
+        head = _lookup(doc, toks[:k], False)
+        if head is None or head.strength < STRONG or head.kind == "misc":
+            continue
+        rest = toks[k:]
+        if rest[0].text in _CONNECTORS:
+            return False
+        if (
+            k == 1
+            and toks[0].text in lex.given_names
+            and not any(
+                (len(t.text) > 1 and lex.is_word(t.text) and t.text not in lex.surnames)
+                or t.text in _CONNECTORS
+                for t in rest
+            )
+        ):
+            return False  # "Jordan Henderson", "George W Bush"
+        if len(rest) == 1 and rest[0].text.endswith("s") and lex.is_word(rest[0].text):
+            return False  # "Chicago Bulls", "Philadelphia Eagles": a team
+        doc.cands.append(head)
+        _classify_core(doc, rest, _Ctx(False, "", "", ctx.next, ctx.possessive, ctx.score), False)
+        return True
+    for k in range(min(_MAX_NGRAM, n - 1), 0, -1):
+        tail = _lookup(doc, toks[n - k :], False)
+        if tail is None or tail.strength < STRONG or tail.kind != "org":
+            continue
+        front = toks[: n - k]
+        if front[-1].text in _CONNECTORS or _person_like(doc, front):
+            return False
+        _classify_core(doc, front, _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False)
+        doc.cands.append(tail)
+        return True
+    return False
+
+
+_HEADS = T.ORG_SUFFIXES | T.MISC_SUFFIXES | T.LOC_SUFFIXES
+
+
+def _split_after_head(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Split a run after the head word of a name when another name follows without a
+    connector ("Istanbul Film Festival Egon Schiele", "Syrian Democratic Forces Commander
+    ..."): a head word ends its name. True when done."""
+    n = len(toks)
+    for i in range(1, n - 1):
+        w, nxt = toks[i].text, toks[i + 1].text
+        if w not in _HEADS or nxt in _CONNECTORS or nxt in _HEADS or nxt in T.LEGAL_FORMS:
+            continue
+        if toks[i - 1].text in _CONNECTORS:
+            continue
+        rest = toks[i + 1 :]
+        if any(t.text in _HEADS or t.text in _CONNECTORS for t in rest):
+            continue  # "University College London Hospital": a longer name, leave it
+        if len(rest) < 2 or all(doc.lex.is_word(t.text) for t in rest):
+            continue  # "Consumer Electronics Show", "Merrill Lynch Capital Markets"
+        first = _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False, prev2=ctx.prev2)
+        _classify_core(doc, toks[: i + 1], first, False)
+        _classify_core(doc, toks[i + 1 :], _Ctx(False, "", "", ctx.next, ctx.possessive), False)
+        return True
+    return False
+
+
+def _split_people(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """Split a run of several full names ("Sergei Lavrov Yusuf bin Alawi Walid al-Muallem",
+    a list whose commas were lost) before each given name that follows a surname; True when
+    done. Each part must keep two words or more."""
+    lex = doc.lex
+    if not _person_like(doc, toks):
+        return False
+    cuts = [0]
+    for i in range(2, len(toks) - 1):
+        w, before = toks[i].text, toks[i - 1].text
+        if (
+            w in lex.given_names
+            and before not in lex.given_names
+            and before not in _CONNECTORS
+            and not before.islower()
+            and i - cuts[-1] >= 2
+        ):
+            cuts.append(i)
+    if len(cuts) == 1:
+        return False
+    cuts.append(len(toks))
+    for a, b in itertools.pairwise(cuts):
+        _classify_core(doc, toks[a:b], _Ctx(False, "", "", "", False), False)
+    return True
 
 
 def _is_plural_acronym(word: str) -> bool:
@@ -753,45 +1228,124 @@ def _is_initial(word: str) -> bool:
 # --- pass 2: the document ----------------------------------------------------------------
 
 
+_CONTEXT_RULES = frozenset(["org-cue", "work-cue", "place-noun", "team"])
+_NAME_LIST_RULES = frozenset(
+    ["given-name", "namey", "particle", "surname-list", "say-multi", "multi-default", "say"]
+)
+_ARTICLES = ("al-", "el-", "Al-", "El-", "ad-", "as-", "ash-", "at-", "ar-", "az-")
+
+
 def _surname_keys(name: str) -> list[str]:
+    """The shorter forms a full name goes by within an article: every run of its trailing words
+    ("Rami Abdel Rahman" -> "Abdel Rahman", "Rahman"), also without an Arabic article
+    ("Bashar al-Assad" -> "Assad")."""
     parts = name.split()
     if len(parts) < 2:
         return []
+    keys = []
+    for i in range(len(parts) - 1, 0, -1):
+        tail = parts[i:]
+        if tail[0] in _CONNECTORS or tail[0].islower():
+            continue  # "de Mistura" is a key, "Mistura" too; never "de"
+        keys.append(" ".join(tail))
     last = parts[-1]
-    keys = [last]
-    for prefix in ("al-", "el-", "Al-", "El-", "ad-", "as-", "ash-", "at-", "ar-", "az-"):
+    for prefix in _ARTICLES:
         if last.startswith(prefix) and len(last) > len(prefix) + 1:
             keys.append(last[len(prefix) :])
+    if len(parts) >= 3 and parts[-2] in _CONNECTORS:
+        keys.append(" ".join(parts[-2:]))  # "de Mistura"
     return keys
+
+
+def _org_prefixes(surface: str) -> list[str]:
+    """The leading words an organisation name is shortened to within an article ("Magna" for
+    "Magna International Inc", "Royal Dutch" for "Royal Dutch Petroleum Co")."""
+    parts = surface.replace(",", "").replace("/", " ").split()
+    out = []
+    for i in range(1, len(parts)):
+        head = parts[:i]
+        if head[-1] in _CONNECTORS or parts[i] in ("of", "for"):
+            continue  # never "Bank of" or a cut before "of England"
+        out.append(" ".join(head))
+    return out
 
 
 def _resolve_document(doc: _Doc) -> None:
     cands = doc.cands
+    lex = doc.lex
     known: dict[str, tuple[EntityKind, str]] = {}
     for level in (STRONG, PATTERN):
         for c in cands:
             if c.strength == level and c.kind is not None and c.surface not in known:
                 known[c.surface] = (c.kind, c.canonical)
     people: dict[str, set[str]] = {}
-    org_heads: dict[str, str] = {}
+    org_heads: dict[str, set[str]] = {}
     _bare_possessives(doc, known, people)  # names: "Bashar al-Assads" -> "Bashar al-Assad"
     for c in cands:
         if c.kind == "person" and c.ntok >= 2:
             for key in _surname_keys(c.canonical):
                 people.setdefault(key, set()).add(c.canonical)
         elif c.kind == "org" and c.ntok >= 2 and c.strength >= PATTERN:
-            head = c.surface.split()[0]
-            if not is_acronym(head) and not doc.lex.is_word(head) and head not in doc.lex.places:
-                org_heads.setdefault(head, c.canonical)
+            for head in _org_prefixes(c.surface):
+                if " " not in head and (is_acronym(head) or lex.is_word(head)):
+                    continue  # "Bank", "UN": a word, not a short name
+                place = lex.places.get(head)
+                if (place is not None and place.rank >= 2) or head in lex.demonyms:
+                    continue  # "Chicago", "Syrian": the place or the nationality
+                if norm_key(head) in lex.known:
+                    continue
+                org_heads.setdefault(head, set()).add(c.canonical)
     _link_acronyms(doc, known)
     _bare_possessives(doc, known, people)  # surnames: "Lavrovs" -> "Lavrov"
+    # What the words around a name say ("the band Franz Ferdinand", "the film Vera Drake",
+    # "the town of Hass") beats what a list of first names says, for every mention of it.
+    by_context = {c.surface: c for c in cands if c.rule in _CONTEXT_RULES}
+    if by_context:
+        for c in cands:
+            ctx_hit = by_context.get(c.surface)
+            if ctx_hit is not None and c.rule in _NAME_LIST_RULES:
+                c.kind, c.canonical, c.rule = ctx_hit.kind, ctx_hit.canonical, ctx_hit.rule
+                known[c.surface] = (ctx_hit.kind or "misc", ctx_hit.canonical)
     for c in cands:
+        # Within one article a shortened name is always the full one, when only one fits:
+        # "Erdogan" (even as "President Erdogan") is Recep Tayyip Erdogan.
+        if (
+            (c.kind in ("person", None) or c.rule == "company")
+            and c.strength < STRONG
+            and c.rule != "title"
+        ):
+            key = c.surface
+            if " " not in key:
+                for prefix in _ARTICLES:
+                    if key.startswith(prefix):
+                        key = key[len(prefix) :]
+            full = people.get(key)
+            if full is not None and len(full) == 1:
+                name = next(iter(full))
+                if name.count(" ") > c.surface.count(" "):
+                    c.kind, c.canonical, c.strength = "person", name, PATTERN
+                    c.rule += "+surname"
+                    continue
+        elif c.kind == "person" and c.rule == "title":
+            full = people.get(c.surface)
+            if full is not None and len(full) == 1:
+                name = next(iter(full))
+                if name.count(" ") > c.surface.count(" "):
+                    c.canonical = name  # "President Erdogan" is Recep Tayyip Erdogan
+                    c.rule += "+surname"
+                    continue
+        if c.kind in ("person", None) and c.strength < STRONG and c.rule != "title":
+            orgs = org_heads.get(c.surface)
+            if orgs is not None and len(orgs) == 1 and c.surface not in people:
+                c.kind, c.canonical, c.strength = "org", next(iter(orgs)), PATTERN
+                c.rule += "+org-head"
+                continue
         if c.strength >= PATTERN and not (c.ntok == 1 and c.kind == "location"):
             continue
         if c.strength == STRONG:
             full = people.get(c.surface)
             if full is not None and len(full) == 1:
-                place = doc.lex.places.get(c.surface)
+                place = lex.places.get(c.surface)
                 if place is not None and place.rank <= 4:
                     c.kind, c.canonical, c.strength = "person", next(iter(full)), PATTERN
                     c.rule = "surname-over-place"
@@ -804,25 +1358,27 @@ def _resolve_document(doc: _Doc) -> None:
             continue
         if c.ntok == 1:
             key = c.surface
-            for prefix in ("al-", "el-", "Al-", "El-"):
+            for prefix in _ARTICLES[:4]:
                 if key.startswith(prefix):
                     key = key[len(prefix) :]
             full = people.get(key)
-            if full is not None and len(full) == 1:
-                c.kind, c.canonical, c.strength = "person", next(iter(full)), PATTERN
-                c.rule += "+surname"
-                continue
             if full is not None and c.kind is None:
                 c.kind, c.strength = "person", WEAK
                 c.rule += "+surname?"
                 continue
-            org = org_heads.get(c.surface)
-            if org is not None:
-                c.kind, c.canonical, c.strength = "org", org, PATTERN
-                c.rule += "+org-head"
-                continue
         if c.common or c.strength == 0:
             c.kind = None
+    for c in cands:
+        if (
+            c.kind == "person"
+            and c.strength == WEAK
+            and c.canonical == c.surface
+            and " " not in c.surface
+            and c.surface in lex.given_names
+            and c.surface not in lex.surnames
+            and "+surname" not in c.rule
+        ):
+            c.kind = None  # a lone given name ("Ahmed, 24, said") identifies nobody
 
 
 def _bare_possessives(
@@ -844,6 +1400,8 @@ def _bare_possessives(
             full = people.get(stem)
             if full is not None and len(full) == 1:
                 hit = ("person", next(iter(full)))
+            elif any(o.surface == stem and o.kind == "person" for o in doc.cands):
+                hit = ("person", stem)  # "Assads" where the article says "Assad" too
         if hit is not None:
             c.end -= 1
             c.surface = stem
@@ -870,7 +1428,9 @@ def _link_acronyms(doc: _Doc, known: dict[str, tuple[EntityKind, str]]) -> None:
                     long_forms[inner.surface] = c
             if c.kind == "org":
                 initials = "".join(
-                    w[0] for w in c.surface.replace("-", " ").split() if w not in _CONNECTORS
+                    w[0]
+                    for w in c.surface.replace("-", " ").split()
+                    if w not in _CONNECTORS and w not in T.LEGAL_FORMS
                 )
                 if len(initials) >= 2 and initials.isupper():
                     long_forms.setdefault(initials, c)

@@ -85,7 +85,8 @@ ORG_SUFFIXES: frozenset[str] = _words(
     Investments Investment Insurance Exchange Club FC AFC United Rovers Wanderers Athletic
     Hotspur Albion Rangers Times Post News Journal Herald Telegraph Gazette Tribune Press
     Radio Television Network Networks Broadcasting Media Records Studios Pictures
-    Entertainment Church Academy Laboratories Laboratory Labs Observatory Initiative
+    Entertainment Church Academy Laboratories Laboratory Labs Observatory Initiative Center
+    Centre Newsroom Industrie Sons Partners AB ASA Oyj KK Pty Bhd SE Cie S.A. N.V. B.V. S.p.A.
     Programme Mission Delegation Secretariat Chamber Directorate Inspectorate Consortium
     Cartel Brotherhood Caucus Faction Bloc Committees Councils Parties Unions Associates
     Enterprises Products Foods Brewery Breweries Stores Bros Brothers Ventures Finance
@@ -151,6 +152,8 @@ LOC_PREFIXES: frozenset[str] = _words(
 # The first word of an organisation name in Arabic ("Jaish al-Islam", "Liwa al-Quds").
 ORG_FIRST: frozenset[str] = _words(
     "Jaish Jabhat Harakat Harakat Liwa Ahrar Hayat Hay'at Ansar Katibat Saraya Jund Faylaq Hizb"
+) | _words(  # and in French, Spanish, Portuguese, Italian: "Banque Paribas", "Banco do Brasil"
+    "Banque Banco Banca Caisse Societe Société Compagnie Groupe Grupo Cie Credit Crédit"
 )
 
 # Compass words that make a new place of a known one ("East Aleppo", "Northern Syria").
@@ -226,7 +229,7 @@ ACRONYM_STOP: frozenset[str] = _words(
     II III IV VI VII VIII IX XI XII XX AD BC CE BCE KM KG MW KW TNT ISBN FAQ PDF URL WWW
     RPG AK IED SUV UAV RIP PS NB NOTE PCT UPDATE CORRECTED URGENT REFILE WRAPUP EXCLUSIVE
     FEATURE ANALYSIS INTERVIEW FACTBOX TIMELINE BREAKINGVIEWS VIDEO PHOTO PHOTOS LIVE
-    CD DVD MP3 SMS GPS LCD PDA USB DJ IQ UK-based US-based
+    CD DVD MP3 SMS GPS LCD PDA USB DJ IQ UK-based US-based NGO
     """
 )
 
@@ -244,3 +247,65 @@ BREAKERS: frozenset[str] = _words(
     Who What When Where Why How
     """
 )
+
+# Lower-case nouns of places: "the town of X", "X village", "the Castello road". A name right
+# after "<noun> of" or right before the noun is a place, whatever lists it is on.
+PLACE_NOUNS: frozenset[str] = _words(
+    """
+    village villages town towns city cities district districts neighbourhood neighbourhoods
+    neighborhood neighborhoods suburb suburbs province provinces region regions countryside
+    governorate area areas outskirts road roads street highway camp crossing airport airbase
+    valley mountains river county municipality
+    island islands
+    """
+)
+
+# Lower-case nouns of organisations that introduce a name: "news agency Tanjug", "serie A club
+# Atalanta", "packaging company Cofinec". (Not "group": "a group of ...".)
+ORG_CUES_BEFORE: frozenset[str] = _words(
+    """
+    agency newspaper daily weekly broadcaster channel magazine company firm club side carrier
+    airline bank brewer insurer retailer maker manufacturer automaker carmaker producer
+    conglomerate subsidiary unit conglomerate bourse exchange party militia faction
+    """
+)
+
+# Words of a site's furniture that never sit inside a name ("YouTube Source TRTWorld",
+# "Monitor AFP"): a run of capitals breaks there.
+BOILERPLATE_WORDS: frozenset[str] = _words(
+    """
+    Source Sources Via Credit Credits Photo Photos Image Images Video Videos Follow Subscribe
+    SUBSCRIBE FOLLOW Tags Published Updated Posted Share Copyright Dont Don't
+    """
+)
+
+# US state abbreviations as news agencies write them after a city ("Hartford, Conn.").
+US_STATE_ABBREVIATIONS: dict[str, str] = {
+    "Ala": "Alabama", "Ariz": "Arizona", "Ark": "Arkansas", "Calif": "California",
+    "Colo": "Colorado", "Conn": "Connecticut", "Del": "Delaware", "Fla": "Florida",
+    "Ga": "Georgia", "Ill": "Illinois", "Ind": "Indiana", "Kan": "Kansas", "Kans": "Kansas",
+    "Ky": "Kentucky", "La": "Louisiana", "Md": "Maryland", "Mass": "Massachusetts",
+    "Mich": "Michigan", "Minn": "Minnesota", "Miss": "Mississippi", "Mo": "Missouri",
+    "Mont": "Montana", "Neb": "Nebraska", "Nebr": "Nebraska", "Nev": "Nevada",
+    "N.H": "New Hampshire", "N.J": "New Jersey", "N.M": "New Mexico", "N.Y": "New York",
+    "N.C": "North Carolina", "N.D": "North Dakota", "Okla": "Oklahoma", "Ore": "Oregon",
+    "Pa": "Pennsylvania", "R.I": "Rhode Island", "S.C": "South Carolina", "S.D": "South Dakota",
+    "Tenn": "Tennessee", "Tex": "Texas", "Vt": "Vermont", "Va": "Virginia", "Wash": "Washington",
+    "W.Va": "West Virginia", "Wis": "Wisconsin", "Wisc": "Wisconsin", "Wyo": "Wyoming",
+}  # fmt: skip
+
+# Legal forms that end a company name ("General Motors Corp", "Cofinec S.A."). The facet
+# value of a company drops them, so "General Motors" and "General Motors Corp" are one value.
+LEGAL_FORMS: frozenset[str] = _words(
+    """
+    Inc Inc. Corp Corp. Co Co. Cos Cos. Ltd Ltd. Plc PLC plc LLC L.L.C. LLP LP L.P. AG SA S.A.
+    NV N.V. BV B.V. GmbH SpA S.p.A. AB ASA Oyj KK K.K. Pty Bhd Berhad SE Cie Srl S.r.l. SAB
+    """
+)
+
+# Lower-case nouns before a title of a work or a band: "the film Vera Drake", "the band Franz
+# Ferdinand" (a name of that kind is not a person).
+MISC_CUES_BEFORE: frozenset[str] = _words(
+    "film movie album single song novel book musical opera sitcom documentary series"
+)
+ORG_CUES_BEFORE = ORG_CUES_BEFORE | _words("band")

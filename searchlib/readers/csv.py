@@ -6,17 +6,22 @@
 
 Fields that are not mapped are looked up by column name, case-insensitively: ``id``, ``title``
 (or ``headline``), ``date``, ``body`` (or ``text``, ``content``), ``source``, ``url``, ``tags``
-(comma-separated). A mapped column missing from the header, or a header with neither a title nor a
-body column, is one :class:`ReadError` for the file. A row with the wrong number of cells is an
-error for that row (numbered by its first CSV line) and reading goes on. Quoted cells may span
-lines; a quote that is never closed makes the rest of the file one row, and its error says so.
-Record rules (derived titles, dates and their plausibility, size limits, ids ``relpath#N`` with N
-the 1-based data row) are those of :mod:`searchlib.readers.jsonl`.
+(split on ``ReadOptions.list_separator``). The entity kinds are read only from mapped columns
+(``--field person=people --field location=places``), split like ``tags``; a cell holding a
+JSON list of strings (``["Aleppo", "Idlib"]``) is taken item by item. A mapped column missing
+from the header, or a header with neither a title nor a body column, is one :class:`ReadError`
+for the file. A row with the wrong number of cells is an error for that row (numbered by its
+first CSV line) and reading goes on. Quoted cells may span lines; a quote that is never closed
+makes the rest of the file one row, and its error says so. Record rules (derived titles, dates
+and their plausibility, size limits, ids ``relpath#N`` with N the 1-based data row) are those of
+:mod:`searchlib.readers.records`.
 
-The file is decoded as a whole with the text reader's fallback (UTF-8, else cp1252 or Latin-1 after
-a :class:`ReadWarning`). Because articles can be long, reading a CSV file raises the process-wide
-:func:`csv.field_size_limit` when that file is bigger than the limit (to the file's length, at
-most 2**31 - 1); the limit is never lowered, so this is a one-time, monotonic change.
+The file is decoded as a whole with the text reader's fallback (UTF-8, else cp1252 or Latin-1
+after a :class:`ReadWarning`, yielded before any article of the file). Progress is told the
+bytes of the file as its rows are read (in proportion to the text read). Because articles can be
+long, reading a CSV file raises the process-wide :func:`csv.field_size_limit` when that file is
+bigger than the limit (to the file's length, at most 2**31 - 1); the limit is never lowered, so
+this is a one-time, monotonic change.
 """
 
 from __future__ import annotations
@@ -29,15 +34,10 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from searchlib.model import ReadError, ReadEvent, ReadWarning
-from searchlib.readers import (
-    FIELDS,
-    ReadOptions,
-    Source,
-    _decoded,
-    _labels,
-    _os_reason,
-    _record_event,
-)
+from searchlib.readers.decode import GZIP_MAGIC, ByteMeter, decoded, os_reason
+from searchlib.readers.discover import Source
+from searchlib.readers.options import ARTICLE_FIELDS, ReadOptions
+from searchlib.readers.records import ArticleBuilder
 
 _ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -56,25 +56,31 @@ _MAX_FIELD_LIMIT = 2**31 - 1
 def read_csv(
     source: Source,
     options: ReadOptions = ReadOptions(),  # noqa: B008 (frozen, immutable)
+    meter: ByteMeter | None = None,
 ) -> Iterator[ReadEvent]:
-    """Read a CSV file with a header row: one article per data row, errors per row or file."""
+    """Read a CSV file with a header row: one article per data row, errors per row or file.
+
+    ``meter`` is told the bytes consumed as rows are read.
+    """
     origin = source.origin
     try:
         data = source.path.read_bytes()
     except OSError as error:
-        yield ReadError(origin, f"cannot read file: {_os_reason(error)}")
+        yield ReadError(origin, f"cannot read file: {os_reason(error)}")
         return
-    if data.startswith(b"\x1f\x8b"):
+    size = len(data)
+    if data.startswith(GZIP_MAGIC):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as error:
             yield ReadError(origin, f"corrupt gzip data: {error}")
             return
-    text = yield from _decoded(data, origin)
+    text = yield from decoded(data, origin)
     if text is None:
         return
     _allow_fields_up_to(len(text))
-    yield from _read_rows(text, origin, options)
+    rows = _Rows(text, size, meter or ByteMeter(0))
+    yield from _read_rows(rows, ArticleBuilder(source, options), options)
 
 
 def _allow_fields_up_to(size: int) -> None:
@@ -84,33 +90,64 @@ def _allow_fields_up_to(size: int) -> None:
         _csv.field_size_limit(wanted)
 
 
-def _read_rows(text: str, origin: str, options: ReadOptions) -> Iterator[ReadEvent]:
-    stream = io.StringIO(text, newline="")
-    reader = _csv.reader(stream)
-    header: list[str] | None = None
-    while header is None:
-        try:
-            row = next(reader)
-        except StopIteration:
-            yield ReadError(origin, "empty file")
-            return
-        except _csv.Error as error:
-            yield ReadError(origin, f"bad CSV header: {error}", reader.line_num)
-            return
-        if any(cell.strip() for cell in row):
-            header = [cell.strip() for cell in row]
+class _Rows:
+    """The CSV rows of a decoded file, with the meter following the bytes they came from."""
 
+    __slots__ = ("_meter", "_scale", "length", "reader", "stream")
+
+    def __init__(self, text: str, size: int, meter: ByteMeter) -> None:
+        self.stream = io.StringIO(text, newline="")
+        self.reader = _csv.reader(self.stream)
+        self.length = len(text)
+        self._scale = size / max(1, len(text))  # bytes on disk per character
+        self._meter = meter
+
+    @property
+    def line(self) -> int:
+        """The number of CSV lines read so far."""
+        return self.reader.line_num
+
+    def next(self) -> list[str]:
+        """The next row (raises StopIteration or :class:`csv.Error`)."""
+        row = next(self.reader)
+        if self._meter.active:
+            self._meter.update(int(self.stream.tell() * self._scale))
+        return row
+
+    def at_end(self) -> bool:
+        """Whether the whole text has been read."""
+        return self.stream.tell() == self.length
+
+
+def _header(rows: _Rows, origin: str) -> list[str] | ReadError:
+    """The header (the first row with a non-blank cell, cells stripped), or the error."""
+    while True:
+        try:
+            row = rows.next()
+        except StopIteration:
+            return ReadError(origin, "empty file")
+        except _csv.Error as error:
+            return ReadError(origin, f"bad CSV header: {error}", rows.line)
+        if any(cell.strip() for cell in row):
+            return [cell.strip() for cell in row]
+
+
+def _read_rows(rows: _Rows, builder: ArticleBuilder, options: ReadOptions) -> Iterator[ReadEvent]:
+    origin = builder.origin
+    header = _header(rows, origin)
+    if isinstance(header, ReadError):
+        yield header
+        return
     columns = _columns(header, options)
     if isinstance(columns, str):
         yield ReadError(origin, columns)
         return
     width = len(header)
-    labels = _labels(options)
     data_row = 0
     while True:
-        start = reader.line_num + 1
+        start = rows.line + 1
         try:
-            row = next(reader)
+            row = rows.next()
         except StopIteration:
             if data_row == 0:
                 yield ReadWarning(origin, "CSV file has a header but no rows")
@@ -118,32 +155,29 @@ def _read_rows(text: str, origin: str, options: ReadOptions) -> Iterator[ReadEve
         except _csv.Error as error:
             data_row += 1
             yield ReadError(origin, f"bad CSV row: {error}", start)
-            if reader.line_num < start:
+            if rows.line < start:
                 return
             continue
         if not any(cell.strip() for cell in row):
             continue
         data_row += 1
         if len(row) != width:
-            cells = f"{len(row)} cell" + ("" if len(row) == 1 else "s")
-            reason = f"row has {cells} but the header has {width}"
-            end = reader.line_num
-            if end > start and stream.tell() == len(text):
-                reason += (
-                    f"; it runs from line {start} to the end of the file (line {end}): "
-                    "is a closing quote missing?"
-                )
-            yield ReadError(origin, reason, start)
+            yield ReadError(origin, _width_reason(rows, len(row), width, start), start)
             continue
         values = {name: row[index] for name, index in columns.items()}
-        yield _record_event(
-            values,
-            labels=labels,
-            default_id=f"{origin}#{data_row}",
-            origin=origin,
-            line=start,
-            options=options,
+        yield builder.record(values, line=start, default_id=f"{origin}#{data_row}")
+
+
+def _width_reason(rows: _Rows, cells: int, width: int, start: int) -> str:
+    """Why a row of ``cells`` cells starting at line ``start`` does not fit the header."""
+    reason = f"row has {cells} cell{'' if cells == 1 else 's'} but the header has {width}"
+    end = rows.line
+    if end > start and rows.at_end():
+        reason += (
+            f"; it runs from line {start} to the end of the file (line {end}): "
+            "is a closing quote missing?"
         )
+    return reason
 
 
 def _columns(header: list[str], options: ReadOptions) -> dict[str, int] | str:
@@ -168,7 +202,7 @@ def _columns(header: list[str], options: ReadOptions) -> dict[str, int] | str:
             f"not in the CSV header (columns: {listing})"
         )
     used = set(columns.values())
-    for name in FIELDS:
+    for name in ARTICLE_FIELDS:
         if name in columns or name in options.fields:
             continue
         for alias in _ALIASES[name]:

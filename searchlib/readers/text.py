@@ -17,7 +17,7 @@ The layout (see ``DESIGN.md`` and ``seeds/``)::
     A paragraph with an [interview](#) link and *"emphasis"*.
 
 * The title is the first non-blank line. A file whose first line is a date has no title: an error.
-  So is a title over :data:`~searchlib.readers.MAX_TITLE_CHARS` characters (a file that is one
+  So is a title over :data:`~searchlib.model.MAX_TITLE_CHARS` characters (a file that is one
   long line).
 * The next non-blank line is the date when it looks like one
   (:func:`~searchlib.dates.looks_like_date`); an impossible date is an error naming it, never a
@@ -43,18 +43,18 @@ from collections.abc import Iterator
 
 from searchlib.dates import DateOrder, check_plausible, looks_like_date, parse_date
 from searchlib.errors import InputError
-from searchlib.model import Article, ReadError, ReadEvent
-from searchlib.readers import (
-    MAX_TITLE_CHARS,
-    ReadOptions,
-    Source,
-    _check_body,
-    _decoded,
-    _newlines,
-    _os_reason,
-    _read_limited,
-    _squash,
+from searchlib.model import MAX_TITLE_CHARS, Article, ReadError, ReadEvent
+from searchlib.readers.decode import (
+    ByteMeter,
+    decoded,
+    normalize_newlines,
+    os_reason,
+    read_limited,
+    squash,
 )
+from searchlib.readers.discover import Source
+from searchlib.readers.options import ReadOptions
+from searchlib.readers.records import check_body, with_metadata
 
 _URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)"
 _LINK = re.compile(r"!?\[(?P<text>[^\[\]]*)\]" + _URL)
@@ -98,7 +98,7 @@ def clean_inline(text: str) -> str:
     (``5 * 3``) are kept. Whitespace runs are collapsed to one space.
     """
     if "[" in text:
-        text = _LINK.sub(lambda m: _squash(m["text"]), text)
+        text = _LINK.sub(lambda m: squash(m["text"]), text)
     for _ in range(3):  # nested emphasis such as **_x_**
         before = text
         if "*" in text:
@@ -107,7 +107,7 @@ def clean_inline(text: str) -> str:
             text = _strip_emphasis(text, "_")
         if text == before:
             break
-    return _squash(text)
+    return squash(text)
 
 
 def _strip_emphasis(text: str, mark: str) -> str:
@@ -165,46 +165,65 @@ def parse_text(
     or implausible date, a body over its limit or NUL characters; its ``line`` attribute, when
     present, is the 1-based line at fault.
     """
-    lines = _newlines(text.lstrip("\ufeff")).split("\n")
+    lines = normalize_newlines(text.lstrip("\ufeff")).split("\n")
     if "\x00" in text:
         at = next(n for n, line in enumerate(lines, 1) if "\x00" in line)
         raise _TextError("binary file, not text (contains NUL bytes)", at)
-    count = len(lines)
-    i = 0
-    while i < count and not lines[i].strip():
-        i += 1
-    if i == count:
+    i = _skip_blank(lines, 0)
+    if i == len(lines):
         raise _TextError("empty file")
-    first = lines[i].strip()
-    if looks_like_date(first):
-        raise _TextError(f"no title: the first line is a date ({' '.join(first.split())!r})", i + 1)
-    title = clean_inline(first)
-    if not title:
-        raise _TextError("no title: the first line has no text", i + 1)
-    if len(title) > MAX_TITLE_CHARS:
-        raise _TextError(
-            f"title is {len(title):,} characters long (limit {MAX_TITLE_CHARS:,}); "
-            "the first line of a text file is its title",
-            i + 1,
-        )
-
-    i += 1
-    while i < count and not lines[i].strip():
-        i += 1
+    title = _title(lines[i].strip(), i + 1)
+    i = _skip_blank(lines, i + 1)
     date = None
-    if i < count and looks_like_date(lines[i]):
+    if i < len(lines) and looks_like_date(lines[i]):
         try:
             date = parse_date(lines[i], order=date_order)
             check_plausible(date, text=lines[i])
         except InputError as error:
             raise _TextError(str(error), i + 1) from None
         i += 1
+    body, tags, related = _body(lines[i:])
+    return Article(
+        id=id,
+        title=title,
+        body=body,
+        date=date,
+        tags=tags,
+        related=related,
+        origin=origin,
+    )
 
+
+def _skip_blank(lines: list[str], i: int) -> int:
+    """The index of the first non-blank line from ``i`` on (``len(lines)`` if none)."""
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i
+
+
+def _title(first: str, line: int) -> str:
+    """The title from the first non-blank line (``line`` is its 1-based number)."""
+    if looks_like_date(first):
+        raise _TextError(f"no title: the first line is a date ({' '.join(first.split())!r})", line)
+    title = clean_inline(first)
+    if not title:
+        raise _TextError("no title: the first line has no text", line)
+    if len(title) > MAX_TITLE_CHARS:
+        raise _TextError(
+            f"title is {len(title):,} characters long (limit {MAX_TITLE_CHARS:,}); "
+            "the first line of a text file is its title",
+            line,
+        )
+    return title
+
+
+def _body(lines: list[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The body, the tags (``Trends`` lines) and related titles (``Read more`` lines)."""
     paragraphs: list[str] = []
     tags: dict[str, None] = {}
     related: dict[str, None] = {}
     current: list[str] = []
-    for line in lines[i:]:
+    for line in lines:
         stripped = line.strip()
         if not stripped:
             if current:
@@ -223,42 +242,38 @@ def parse_text(
         paragraphs.append(clean_inline(" ".join(current)))
     body = "\n\n".join(p for p in paragraphs if p)
     try:
-        _check_body(body)
+        check_body(body)
     except InputError as error:
         raise _TextError(str(error)) from None
-
-    return Article(
-        id=id,
-        title=title,
-        body=body,
-        date=date,
-        tags=tuple(tags),
-        related=tuple(related),
-        origin=origin,
-    )
+    return body, tuple(tags), tuple(related)
 
 
 def read_text(
     source: Source,
     options: ReadOptions = ReadOptions(),  # noqa: B008 (frozen, immutable)
+    meter: ByteMeter | None = None,
 ) -> Iterator[ReadEvent]:
     """Read one seed-format text file: yield its article, or a :class:`ReadError` for the file.
 
     A file that is not valid UTF-8 is read as cp1252 (or Latin-1) after a :class:`ReadWarning`
-    naming the encoding. Empty, whitespace-only and binary files are errors, and so is a file over
-    :data:`~searchlib.readers.MAX_FILE_BYTES` (not read into memory). The id is
-    ``options.id_prefix`` plus the path relative to the source's root.
+    naming the encoding, yielded before the article. Empty, whitespace-only and binary files are
+    errors, and so is a file over :data:`~searchlib.readers.MAX_FILE_BYTES` (not read into
+    memory). The id is ``options.id_prefix`` plus the path relative to the source's root; the
+    options' source and tags are added (:func:`~searchlib.readers.records.with_metadata`).
+    ``meter`` is told the bytes read.
     """
     origin = source.origin
     try:
-        data = _read_limited(source)
+        data = read_limited(source.path)
     except OSError as error:
-        yield ReadError(origin, f"cannot read file: {_os_reason(error)}")
+        yield ReadError(origin, f"cannot read file: {os_reason(error)}")
         return
     except InputError as error:
         yield ReadError(origin, str(error))
         return
-    text = yield from _decoded(data, origin)
+    if meter is not None:
+        meter.update(len(data))
+    text = yield from decoded(data, origin)
     if text is None:
         return
     try:
@@ -268,7 +283,7 @@ def read_text(
     except InputError as error:
         yield ReadError(origin, str(error), getattr(error, "line", None))
         return
-    yield article
+    yield with_metadata(article, source, options)
 
 
 __all__ = ["clean_inline", "parse_text", "read_text"]

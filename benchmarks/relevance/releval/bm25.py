@@ -28,6 +28,7 @@ matched (``any``: OR with coordination).
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,14 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .collection import WORD, Doc
+from .collection import Doc
+
+_ANSERINI_TERM = re.compile(r"[a-z0-9]+")
+
+#: How Whoosh's default ``RegexTokenizer`` (and so searchlib's index) splits text into words:
+#: ``2.5`` and ``u.s`` stay one word, and so does ``***medlearn***`` (its pattern counts ``*``
+#: as a word character; CISI has a few).
+INDEX_WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -106,7 +114,7 @@ class Analysis:
         stops = STOP_LISTS[self.stopwords]
         table = _fold_table()
         out = []
-        for m in WORD.finditer(text):
+        for m in INDEX_WORD.finditer(text):
             word = m.group().lower().translate(table)
             if len(word) < self.min_length or word in stops:
                 continue
@@ -248,6 +256,8 @@ class ReferenceBM25:
                 else lengths.astype(np.float64)
             )
             self.fields.append(_Field(spec, stored, avg or 1.0, postings, lengths))
+        self._docs = docs
+        self._vectors: list[Counter[str]] | None = None
 
     def length_rounding(self) -> dict[str, dict[str, float]]:
         """Per field, how much Whoosh's one-byte encoding rounds the lengths up: the mean and
@@ -272,11 +282,17 @@ class ReferenceBM25:
 
     def score(self, text: str) -> tuple[FloatArray, IntArray, int]:
         """(score of every document, distinct query words it matches, distinct query words)."""
-        p = self.params
         terms = self.query_terms(text)
+        scores, matched = self.score_terms(dict.fromkeys(terms, 1.0))
+        return scores, matched, len(terms)
+
+    def score_terms(self, weights: dict[str, float]) -> tuple[FloatArray, IntArray]:
+        """(score of every document for index terms weighted by ``weights``, how many of the
+        terms it matches)."""
+        p = self.params
         scores = np.zeros(self.n, dtype=np.float64)
         matched = np.zeros(self.n, dtype=np.int64)
-        for term in terms:
+        for term, weight in weights.items():
             hit = np.zeros(self.n, dtype=np.bool_)
             for f in self.fields:
                 found = f.postings.get(term)
@@ -286,10 +302,81 @@ class ReferenceBM25:
                 tf = freqs * f.spec.boost
                 term_idf = float(idf(p.idf, len(docs), self.n))
                 norm = p.k1 * ((1.0 - p.b) + p.b * f.lengths[docs] / f.avg)
-                scores[docs] += f.spec.weight * term_idf * (tf * (p.k1 + 1.0)) / (tf + norm)
+                scores[docs] += (
+                    weight * f.spec.weight * term_idf * (tf * (p.k1 + 1.0)) / (tf + norm)
+                )
                 hit[docs] = True
             matched += hit
-        return scores, matched, len(terms)
+        return scores, matched
+
+    def _doc_vector(self, i: int) -> Counter[str]:
+        if self._vectors is None:
+            analysis = self.params.analysis
+            self._vectors = [
+                Counter(analysis.analyze(f"{d.title}\n{d.body}")) for d in self._docs
+            ]
+        return self._vectors[i]
+
+    def rank_rm3(
+        self,
+        text: str,
+        *,
+        depth: int = 100,
+        fb_docs: int = 10,
+        fb_terms: int = 10,
+        original_weight: float = 0.5,
+        max_df: float = 0.1,
+    ) -> Ranked:
+        """BM25 with RM3 feedback as Anserini's ``Rm3Reranker`` does it (its defaults).
+
+        The ``fb_docs`` best documents of an OR search each give a term vector over title and
+        body, keeping terms of 2 to 20 characters of ``[a-z0-9]``, in at most ``max_df`` of the
+        documents; each vector is cut to its ``fb_terms`` most frequent terms and scaled to
+        sum 1, weighted by the document's score, and the vectors are added up; the
+        ``fb_terms`` heaviest terms, scaled to sum 1, are mixed with the query's terms (each
+        ``1/n``) as ``original_weight * q + (1 - original_weight) * rm``; the mixed weights
+        multiply the terms' BM25 scores in a second OR search of the whole collection.
+        """
+        first = self.rank(text, depth=fb_docs, mode="or")
+        terms = self.query_terms(text)
+        if not terms:
+            return first
+        df: dict[str, int] = {}
+        for f in self.fields:
+            for t, (docs, _) in f.postings.items():
+                df[t] = max(df.get(t, 0), len(docs))
+        where = {d: i for i, d in enumerate(self.ids)}
+        rm: Counter[str] = Counter()
+        for doc_id, score in zip(first.ids, first.scores, strict=True):
+            vector = Counter(
+                {
+                    t: f
+                    for t, f in self._doc_vector(where[doc_id]).items()
+                    if 2 <= len(t) <= 20
+                    and _ANSERINI_TERM.fullmatch(t)
+                    and df.get(t, 0) <= max_df * self.n
+                }
+            )
+            kept = dict(sorted(vector.items(), key=lambda tf: (-tf[1], tf[0]))[:fb_terms])
+            norm = sum(kept.values())
+            if norm <= 0:
+                continue
+            for t, f in kept.items():
+                rm[t] += f / norm * score
+        best = sorted(rm.items(), key=lambda tw: (-tw[1], tw[0]))[:fb_terms]
+        total = sum(w for _, w in best) or 1.0
+        mixed = {t: original_weight / len(terms) for t in terms}
+        for t, w in best:
+            mixed[t] = mixed.get(t, 0.0) + (1.0 - original_weight) * w / total
+        scores, matched = self.score_terms(mixed)
+        candidates = np.flatnonzero(matched > 0)
+        order = candidates[np.lexsort([candidates, -scores[candidates]])][:depth]
+        return Ranked(
+            ids=[self.ids[i] for i in order],
+            scores=scores[order].tolist(),
+            matched=matched[order].tolist(),
+            words=len(terms),
+        )
 
     def rank(
         self, text: str, *, depth: int = 100, mode: Mode = "or", coordination: float = 1.0

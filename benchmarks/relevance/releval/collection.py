@@ -6,6 +6,11 @@ A collection is a directory with three files:
 * ``queries.jsonl``: one query a line, ``{"qid", "text"}``;
 * ``qrels.trec``: relevance judgments, ``qid 0 docid grade`` (grade > 0 is relevant; graded).
 
+A directory without those files but with a ``raw/`` folder holding the classic SMART files
+(``*.ALL`` documents with ``.I``/``.T``/``.W`` fields, ``*.QRY`` queries with ``.I``/``.W``,
+``*.REL`` judgments ``qid docid ...``, all binary; CISI's layout) is read from those directly;
+nothing is converted into the repository.
+
 Documents with neither a title nor a body (Cranfield has two) cannot be indexed by searchlib, so
 every system leaves them out alike and the collection statistics (N, average lengths) stay
 the same for all of them; their judgments still count as relevant documents nobody can find.
@@ -93,13 +98,82 @@ def read_qrels(path: Path) -> Qrels:
     return qrels
 
 
-def load(directory: str | Path) -> Collection:
-    """Read the collection in ``directory``."""
+def _smart_records(path: Path) -> list[dict[str, str]]:
+    """The records of a SMART file: ``.I n`` starts one, ``.X`` (a field marker) its fields."""
+    records: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    field_name = ""
+    with path.open(encoding="latin-1") as f:
+        for line in f:
+            marker = re.match(r"^\.([A-Z])(?:\s+(\S+))?\s*$", line)
+            if marker and marker.group(1) == "I":
+                current = {"I": marker.group(2) or ""}
+                records.append(current)
+                field_name = ""
+            elif marker and current is not None:
+                field_name = marker.group(1)
+                current.setdefault(field_name, "")
+            elif current is not None and field_name:
+                current[field_name] += line
+    return [{k: " ".join(v.split()) if k != "I" else v for k, v in r.items()} for r in records]
+
+
+def _find(raw: Path, suffix: str) -> Path | None:
+    found = sorted(p for p in raw.iterdir() if p.name.upper().endswith(suffix))
+    return found[0] if len(found) == 1 else None
+
+
+def smart_files(directory: str | Path) -> tuple[Path, Path, Path] | None:
+    """(documents, queries, judgments) of a SMART collection in ``directory/raw``, if any."""
+    raw = Path(directory) / "raw"
+    if not raw.is_dir():
+        return None
+    files = (_find(raw, ".ALL"), _find(raw, ".QRY"), _find(raw, ".REL"))
+    if any(f is None for f in files):
+        return None
+    return files  # type: ignore[return-value]
+
+
+def load_smart(directory: str | Path) -> Collection:
+    """A collection from its SMART files (``raw/*.ALL``, ``*.QRY``, ``*.REL``): documents are
+    ``.I`` with title ``.T`` and body ``.W``, queries ``.I`` with text ``.W`` (qid = ``.I``),
+    judgments ``qid docid ...`` lines, all grade 1."""
+    files = smart_files(directory)
+    if files is None:
+        raise FileNotFoundError(f"{Path(directory) / 'raw'} has no *.ALL, *.QRY and *.REL")
+    all_file, qry_file, rel_file = files
     root = Path(directory)
-    for name in ("docs.jsonl", "queries.jsonl", "qrels.trec"):
+    docs: list[Doc] = []
+    skipped: list[str] = []
+    for r in _smart_records(all_file):
+        title, body = r.get("T", ""), r.get("W", "")
+        if not title and not body:
+            skipped.append(r["I"])
+            continue
+        docs.append(Doc(r["I"], title, body))
+    queries = tuple(Query(r["I"], r.get("W", "")) for r in _smart_records(qry_file))
+    qrels: Qrels = {}
+    with rel_file.open(encoding="latin-1") as f:
+        for number, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) < 2:
+                raise ValueError(f"{rel_file}:{number}: expected 'qid docid ...'")
+            qrels.setdefault(parts[0], {})[parts[1]] = 1
+    return Collection(root.name, str(root), tuple(docs), queries, qrels, tuple(skipped))
+
+
+def load(directory: str | Path) -> Collection:
+    """Read the collection in ``directory`` (JSON Lines and TREC qrels, or SMART raw files)."""
+    root = Path(directory)
+    names = ("docs.jsonl", "queries.jsonl", "qrels.trec")
+    if not any((root / name).is_file() for name in names) and smart_files(root) is not None:
+        return load_smart(root)
+    for name in names:
         if not (root / name).is_file():
             raise FileNotFoundError(f"{root / name} is missing (a collection needs docs.jsonl, "
-                                    "queries.jsonl and qrels.trec)")
+                                    "queries.jsonl and qrels.trec, or raw/*.ALL, *.QRY, *.REL)")
     docs: list[Doc] = []
     skipped: list[str] = []
     seen: set[str] = set()

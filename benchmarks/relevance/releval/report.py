@@ -143,7 +143,7 @@ def _tuning(t: dict[str, Any]) -> list[str]:
         ],
         "ll",
     )
-    if t.get("coordination_whatif"):
+    if t.get("coordination_whatif"):  # written by older runs
         lines += [
             "",
             "**Coordination power.** The reference (searchlib's BM25F, see the score check; "
@@ -223,6 +223,24 @@ def _coordination(rows: list[dict[str, Any]]) -> list[str]:
     return _table(header, body, "ll" + "r" * 5)
 
 
+def _parity(p: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Parity of the laboratory scorer",
+        "",
+        "The study's laboratory (`releval/lab.py`) must rank as searchlib does today, so that "
+        "the causes it measures are changes of searchlib's real ranking, and as the chosen "
+        "model's reference (`releval/model.py`), so that the study's figures are the model's. "
+        f"Identical rankings (100 deep) out of {p['queries']} queries:",
+        "",
+    ]
+    rows = [[f"lab today vs searchlib, {k}", f"{v}/{p['queries']}", ""]
+            for k, v in p["lab_vs_searchlib"].items()]
+    rows += [[f"lab chosen vs releval.model, match={k}",
+              f"{v['identical_rankings']}/{p['queries']}", f"{v['max_rel_score_diff']:.1e}"]
+             for k, v in p["lab_vs_model"].items()]
+    return [*lines, *_table(["check", "identical rankings", "max rel. score diff"], rows, "lrr")]
+
+
 def markdown(data: dict[str, Any]) -> str:
     """The report of a run, as Markdown."""
     c = data["collection"]
@@ -257,15 +275,26 @@ def markdown(data: dict[str, Any]) -> str:
             f"Every system's measures recomputed with {checks[0]['tool']} (trec_eval's C code): "
             + ("identical" if agree else "DIFFERENT") + f" (largest difference {worst:.1e}).",
         ]
-    lines += ["", "Paired randomisation test of nDCG@10 against the best baseline "
-              f"({data['best_baseline']}), 10,000 sign flips:", ""]
+    if data.get("targets"):
+        best = data["best_baseline"]
+        lines += ["", f"**Targets** (nDCG@10 >= best baseline {best} + 0.02):", ""]
+        lines += _table(
+            ["system", "nDCG@10", "goal", "met"],
+            [[n, _f(t["ndcg@10"]), _f(t["goal"]), "yes" if t["met"] else "**no**"]
+             for n, t in data["targets"].items()],
+            "lrrl",
+        )
+    lines += ["", "Paired randomisation tests of nDCG@10 (10,000 sign flips), against the best "
+              f"baseline ({data['best_baseline']}) and, for the chosen model, against "
+              "searchlib today in the same mode:", ""]
     lines += _table(
-        ["system", "half", "nDCG@10 difference", "p"],
+        ["system", "versus", "half", "nDCG@10 difference", "p"],
         [
-            [s["system"], s["half"], f"{s['ndcg@10_diff']:+.4f}", f"{s['p_value']:.4f}"]
+            [s["system"], s.get("versus", data["best_baseline"]), s["half"],
+             f"{s['ndcg@10_diff']:+.4f}", f"{s['p_value']:.4f}"]
             for s in data["significance"]
         ],
-        "llrr",
+        "lllrr",
     )
     lines += [
         "",
@@ -285,6 +314,8 @@ def markdown(data: dict[str, Any]) -> str:
         + _rounding(data["score_check"]),
         "",
     ]
+    if data.get("parity"):
+        lines += [*_parity(data["parity"]), ""]
     if data.get("tuning"):
         lines += [*_tuning(data["tuning"]), ""]
     lines += [
@@ -297,7 +328,7 @@ def markdown(data: dict[str, Any]) -> str:
         *_ablation(data["analysis_ablation"]),
         "",
     ]
-    if data.get("coordination_study"):
+    if data.get("coordination_study"):  # written by older runs
         lines += [
             "## What coordination costs (reference)",
             "",
@@ -309,4 +340,186 @@ def markdown(data: dict[str, Any]) -> str:
             *_coordination(data["coordination_study"]),
             "",
         ]
+    return "\n".join(lines)
+
+
+# -- the joint study (summary.json) -----------------------------------------------------------
+
+
+def _delta(d: dict[str, float] | None) -> str:
+    if not d:
+        return ""
+    stars = " *" if d["p"] < 0.05 else ""
+    return f"{d['diff']:+.4f} (p {d['p']:.3f}){stars}"
+
+
+def _study_table(rows: list[dict[str, Any]], names: list[str], *, previous: str,
+                 baseline: bool = True, measures: tuple[str, ...] = ("ndcg@10",)) -> list[str]:
+    header = ["change"]
+    for n in names:
+        header += [f"{n} {SHORT[m]}" for m in measures]
+        header.append(f"{n} vs {previous}")
+        if baseline:
+            header.append(f"{n} vs best baseline")
+    body = []
+    for r in rows:
+        cells = [r["label"]]
+        for n in names:
+            c = r["collections"][n]
+            cells += [_f(c["figures"]["all"][m]) for m in measures]
+            cells.append(_delta(c.get("vs_previous")))
+            if baseline:
+                cells.append(_delta(c.get("vs_best_baseline")))
+        body.append(cells)
+    return _table(header, body, "l" + "r" * (len(header) - 1))
+
+
+def _knob_text(k: dict[str, Any]) -> str:
+    return (f"k1={k['k1']:g} b={k['b_title']:g}/{k['b_body']:g} title={k['title_weight']:g} "
+            f"coordination on long queries: {'yes' if k['coordination_long_queries'] else 'no'}, "
+            f"feedback {k['feedback_docs']} docs/{k['feedback_terms']} terms/"
+            f"{k['feedback_query_weight']}")
+
+
+def summary(data: dict[str, Any]) -> str:
+    """The joint study (``summary.json``) as Markdown."""
+    names = list(data["collections"])
+    st = data["study"]
+    m = data["model"]
+    lines = [
+        "# Ranking study of issue 14: every collection",
+        "",
+        f"`{data['command']}` ({data['seconds']} s; {st['runs']} laboratory runs). "
+        "nDCG@10 on all judged queries unless a half is named; differences are paired "
+        "randomisation tests of nDCG@10 over the queries (10,000 sign flips, two-sided), "
+        "`*` where p < 0.05. The model's spec is `benchmarks/relevance/MODEL.md`.",
+        "",
+        "Chosen model: " + ", ".join(f"{k}={v}" for k, v in m.items()) + ".",
+        "",
+        "## Systems",
+        "",
+    ]
+    for n, c in data["collections"].items():
+        lines += [f"### {n} ({c['documents']} documents, {c['judged_queries']} judged queries: "
+                  f"{c['halves']['odd']} odd, {c['halves']['even']} even)", ""]
+        header = ["system", "kind", *(f"{SHORT[x]} all" for x in MEASURES),
+                  "nDCG@10 odd", "nDCG@10 even"]
+        body = []
+        for s in c["systems"]:
+            name = s["name"] + (" (best baseline)" if s["name"] == c["best_baseline"] else "")
+            body.append([name, s["kind"], *(_f(s["figures"]["all"][x]) for x in MEASURES),
+                         _f(s["figures"]["odd"]["ndcg@10"]), _f(s["figures"]["even"]["ndcg@10"])])
+        lines += _table(header, body, "ll" + "r" * 5)
+        lines += ["", "Targets (nDCG@10 >= best baseline + 0.02): " + "; ".join(
+            f"{k} {_f(t['ndcg@10'])} vs {_f(t['goal'])}: {'met' if t['met'] else 'NOT met'}"
+            for k, t in c["targets"].items()) + "."]
+        sig = [x for x in c["significance"] if x["half"] == "all"
+               and x["system"].startswith("chosen")]
+        if sig:
+            lines += ["", "The chosen model, paired tests on all queries: " + "; ".join(
+                f"{x['system']} vs {x['versus']} {x['ndcg@10_diff']:+.4f} (p {x['p_value']:.4f})"
+                for x in sig) + "."]
+        par = c["parity"]
+        lines += ["", "Checks: the laboratory ranks as searchlib today ("
+                  + ", ".join(f"{k}: {v}/{par['queries']}"
+                              for k, v in par["lab_vs_searchlib"].items())
+                  + " identical rankings) and as `releval.model` ("
+                  + ", ".join(f"{k}: {v['identical_rankings']}/{par['queries']}, scores within "
+                              f"{v['max_rel_score_diff']:.0e}"
+                              for k, v in par["lab_vs_model"].items())
+                  + "); searchlib's scores are the reference BM25F's ("
+                  + ", ".join(f"{x['searchlib']}{' quantised' if x['quantized_lengths'] else ''}"
+                              f": {x['hits_beyond_rounding']} of {x['hits_compared']} hits beyond "
+                              "rounding" for x in c["score_check"] if x["quantized_lengths"])
+                  + f"); measures agree with pytrec_eval: {c['trec_eval_agrees']}.", ""]
+    lines += [
+        "## The causes, one at a time",
+        "",
+        "Each row changes one thing in searchlib's ranking today (reproduced exactly by the "
+        "laboratory: see the checks above) and is tested against it: `any` rows against "
+        "today's `match=\"any\"`, `default` rows against today's default.",
+        "",
+    ]
+    causes = st["causes"]
+    for cause in dict.fromkeys(r["cause"] for r in causes):
+        group = [dict(r, label=f"[{r['base']}] {r['label']}") for r in causes
+                 if r["cause"] == cause]
+        lines += [f"**{cause}**", "", *_study_table(group, names, previous="today"), ""]
+    for match, rows in st["chain"].items():
+        lines += [
+            f"## The chosen model, one change at a time (`match=\"{match}\"`)" if match != "auto"
+            else "## The chosen model, one change at a time (default mode)",
+            "",
+            *_study_table(rows, names, previous="previous row",
+                          measures=("ndcg@10", "map", "recall@100")),
+            "",
+        ]
+    lines += ["## Ablation of the chosen model (default mode)", "",
+              *_study_table(st["ablation"], names, previous="chosen"), ""]
+    lines += [
+        "## Query modes",
+        "",
+        "The chosen scoring under each mode, on the collections' questions and on keyword "
+        "queries made from them (`keywords-K`: each question's K content words that are "
+        "rarest in the collection, in the question's order).",
+        "",
+    ]
+    sets = list(dict.fromkeys(r["queries"] for r in st["modes"]))
+    header = ["mode", *(f"{q} {n}" for q in sets for n in names)]
+    variants = list(dict.fromkeys(r["label"] for r in st["modes"]))
+    body = []
+    for v in variants:
+        cells = [v]
+        for q in sets:
+            for n in names:
+                r = next(x for x in st["modes"] if x["label"] == v and x["queries"] == q)
+                cells.append(_f(r["collections"][n]["figures"]["all"]["ndcg@10"]))
+        body.append(cells)
+    lines += [*_table(header, body), ""]
+    t = st["tuning"]
+    lines += [
+        "## Tuning on half the queries",
+        "",
+        f"{t['settings']} settings in {t['seconds']} s; one setting for all collections, "
+        "chosen on one half of every collection's queries and reported on the other half. "
+        "Criterion `min_margin` (the target's form, used to choose the defaults): the smallest "
+        "over the collections of nDCG@10 minus the best baseline's on that half; `mean`: the "
+        "mean of the collections' nDCG@10 on that half, for comparison. Grid: "
+        + "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in t["grid"].items())
+        + " (feedback values on each half's 3 best first-stage settings).",
+        "",
+    ]
+    header = ["criterion: chosen on", "knobs", *(f"{n} tuning half" for n in names),
+              *(f"{n} held out" for n in names), *(f"{n} held out vs best baseline"
+                                                   for n in names)]
+    body = []
+    for c in t["choices"].values():
+        row = [f"{c['criterion']}: {c['tuning_half']} -> {c['reported_half']}",
+               _knob_text(c["knobs"])]
+        row += [_f(c["collections"][n]["tuning"]["ndcg@10"]) for n in names]
+        row += [_f(c["collections"][n]["reported"]["ndcg@10"]) for n in names]
+        row += [_delta({"diff": x["diff"], "p": x["p"]})
+                if (x := c["collections"][n]["vs_best_baseline_reported"]) else ""
+                for n in names]
+        body.append(row)
+    lines += _table(header, body, "ll" + "r" * (len(header) - 2))
+    d = t["defaults"]
+    f = t["flatness"]
+    lines += [
+        "",
+        f"The defaults ({_knob_text(d['knobs'])}): smallest margin over the best baselines "
+        f"{d['min_margin']['all']:+.4f} on all queries (odd {d['min_margin']['odd']:+.4f}, "
+        f"even {d['min_margin']['even']:+.4f}); rank {d['rank_on_all']} of {t['settings']} on "
+        f"all queries. Flatness: the best setting's smallest margin is "
+        f"{f['best_on_all']:+.4f}; {f['within_0.005']} settings are within 0.005 of it and "
+        f"{f['within_0.01']} within 0.01; the median setting's is {f['median']:+.4f}.",
+        "",
+        "Best settings on all queries by smallest margin (optimistic):",
+        "",
+    ]
+    header = ["knobs", "min margin all", "odd", "even", *(f"{n} nDCG@10" for n in names)]
+    body = [[_knob_text(x["knobs"]), f"{x['min_margin_all']:+.4f}",
+             f"{x['min_margin_odd']:+.4f}", f"{x['min_margin_even']:+.4f}",
+             *(_f(x["per_collection"][n]) for n in names)] for x in t["top"]]
+    lines += [*_table(header, body), ""]
     return "\n".join(lines)

@@ -54,12 +54,12 @@ def without_question_words(text: str, words: frozenset[str]) -> str:
 def searchlib_defaults() -> dict[str, Any]:
     """searchlib's default k1, b, title_weight, proximity and match (Whoosh's BM25F and AND
     when it has no knobs)."""
-    import inspect
 
     import searchlib
 
-    match = inspect.signature(searchlib.Index.search).parameters.get("match")
-    default_match = match.default if match is not None else "all"
+    from .systems import search_options
+
+    default_match = search_options().get("match", "all")
     ranking = getattr(searchlib, "Ranking", None)
     if ranking is None:
         return {

@@ -15,7 +15,9 @@ would type). Each returns a ranked list of document ids, at most ``depth`` long.
 * **SQLite FTS5**: stdlib ``sqlite3``, ``fts5(title, body, tokenize='porter unicode61')``,
   ``ORDER BY bm25(fts)`` (k1=1.2, b=0.75, both columns weight 1), every query word quoted and
   joined with ``OR``.
-* **reference**: :class:`~.bm25.ReferenceBM25`, OR of the query words.
+* **reference**: :class:`~.bm25.ReferenceBM25`, OR of the query words, and with Anserini-style
+  RM3 feedback (:meth:`~.bm25.ReferenceBM25.rank_rm3`);
+* **chosen**: the model chosen in issue 14 (:mod:`.model`), in a match mode.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any, Protocol
 
 from .bm25 import BM25Params, Mode, ReferenceBM25
 from .collection import Collection, Doc, query_words, sanitise
+from .model import Match, Model, ReferenceIndex
 
 
 @dataclass
@@ -77,12 +80,25 @@ def searchlib_knobs() -> dict[str, bool]:
     """Which ranking knobs this searchlib offers: ``Ranking`` and ``search(match=...)``."""
     import searchlib
 
-    search_params = inspect.signature(searchlib.Index.search).parameters
     init_params = inspect.signature(searchlib.Index.__init__).parameters
     return {
         "ranking": hasattr(searchlib, "Ranking") and "ranking" in init_params,
-        "match": "match" in search_params,
+        "match": "match" in search_options(),
     }
+
+
+def search_options() -> dict[str, Any]:
+    """The options of ``Index.search`` with their defaults (the fields of ``SearchRequest``,
+    or the keywords of ``search`` in versions without it)."""
+    import dataclasses
+
+    import searchlib
+
+    request = getattr(searchlib, "SearchRequest", None)
+    if request is not None:
+        return {f.name: f.default for f in dataclasses.fields(request)}
+    params = inspect.signature(searchlib.Index.search).parameters
+    return {name: p.default for name, p in params.items()}
 
 
 @dataclass(frozen=True)
@@ -295,6 +311,65 @@ class ReferenceSystem:
     def search(self, text: str, depth: int) -> Result:
         ranked = self.model.rank(sanitise(text), depth=depth, mode=self.mode)
         return Result(ranked.ids, ranked.scores)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class ReferenceRM3System:
+    """The harness's own BM25 with RM3 feedback (Anserini's defaults)."""
+
+    def __init__(
+        self,
+        collection: Collection,
+        name: str = "reference-okapi+rm3",
+        model: ReferenceBM25 | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        self.model = model or ReferenceBM25(collection.docs, BM25Params())
+        self.index_seconds = time.perf_counter() - started
+        self.name = name
+        self.description = (
+            f"reference BM25 ({self.model.params.label()}) with RM3 as Anserini runs it: "
+            "10 feedback documents, 10 terms, original query weight 0.5, feedback terms in "
+            "at most 10% of the documents; OR of the words"
+        )
+
+    def search(self, text: str, depth: int) -> Result:
+        ranked = self.model.rank_rm3(sanitise(text), depth=depth)
+        return Result(ranked.ids, ranked.scores)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class ChosenSystem:
+    """The chosen model (:mod:`.model`), the reference searchlib's ranking is to match."""
+
+    def __init__(
+        self,
+        collection: Collection,
+        match: Match,
+        *,
+        model: Model | None = None,
+        index: ReferenceIndex | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        self.index = index or ReferenceIndex((d.title, d.body) for d in collection.docs)
+        self.index_seconds = time.perf_counter() - started
+        self.ids = [d.id for d in collection.docs]
+        self.model = model or Model()
+        self.match: Match = match
+        self.name = "chosen" if match == "auto" else f"chosen match={match}"
+        self.description = f"the chosen model (releval.model, {self.model}), match={match!r}"
+        self.relaxed = 0
+        self.expanded = 0
+
+    def search(self, text: str, depth: int) -> Result:
+        r = self.index.search(sanitise(text), self.model, match=self.match, depth=depth)
+        self.relaxed += r.relaxed
+        self.expanded += bool(r.expansion)
+        return Result([self.ids[d] for d in r.docs], r.scores)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -1,0 +1,207 @@
+"""The one write path: validate → hash → status → extract → write.
+
+Every article that reaches an index goes through :class:`ArticleWriter`, whether it comes from
+files (:func:`searchlib.ingest`), from code (:meth:`searchlib.Index.add`, ``update``, and
+``index.writer().add``) or over HTTP. So every article is checked the same way, skipped the same
+way when its content is unchanged, and gets its entities extracted the same way:
+
+* an article that comes with no entities gets the extractor's;
+* an article that comes with entities keeps them, unless the writer was told which kinds its
+  source supplies (``mapped``, from a reader's entity columns): then those kinds are kept as
+  given and the extractor fills the others.
+
+The content hash (:func:`content_hash`) covers everything an article's entry is built from and
+the extractor's name, so re-writing an unchanged article is skipped before extraction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+from types import TracebackType
+from typing import Literal
+
+from .backend import BackendWriter, Status
+from .entities import Extractor
+from .errors import DocumentNotFound, InputError, UsageError
+from .model import ENTITY_KINDS, Article, EntityKind, validate_article
+
+#: Copies listed as examples in a report.
+MAX_COPY_EXAMPLES = 20
+
+Copies = Literal["keep", "skip"]
+"""What to do with an article whose content is already indexed under another id: ``keep`` it
+(a second entry), or ``skip`` it (and report it)."""
+
+
+def content_hash(article: Article, extractor_name: str = "") -> str:
+    """A digest of everything an article's index entry is built from (not its id or origin).
+
+    The extractor's name is part of it, so a new extractor version re-indexes everything.
+    """
+    payload = json.dumps(
+        [
+            extractor_name,
+            article.title,
+            article.body,
+            article.date.isoformat() if article.date else None,
+            article.source,
+            article.url,
+            list(article.tags),
+            list(article.related),
+            [[e.kind, e.name, e.mentions, list(e.aliases)] for e in article.entities],
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def with_entities(
+    article: Article, extractor: Extractor, mapped: frozenset[EntityKind] | None
+) -> Article:
+    """The article with its entities: given ones kept, the rest extracted (see the module)."""
+    if mapped is None:
+        if article.entities:
+            return article
+        return replace(article, entities=extractor.extract(article.title, article.body))
+    if mapped >= set(ENTITY_KINDS):
+        return article
+    given = tuple(e for e in article.entities if e.kind in mapped)
+    found = tuple(e for e in extractor.extract(article.title, article.body) if e.kind not in mapped)
+    return replace(article, entities=given + found)
+
+
+class ArticleWriter:
+    """A batch of changes to an index: use it as a context manager (commit on success, cancel
+    on error). Made by :meth:`searchlib.Index.writer`.
+
+    Changes become visible to searches at :meth:`commit`, all at once; :meth:`cancel` (or an
+    exception inside the ``with`` block) discards them. ``copies`` says what to do with an
+    article whose content is already indexed under another id by an earlier run (see
+    :data:`Copies`); copies written in this same batch, or by the same run (the ids in
+    ``run_ids``, shared by the batches of one run), are always kept.
+    """
+
+    def __init__(
+        self,
+        writer: BackendWriter,
+        extractor: Extractor,
+        *,
+        mapped: frozenset[EntityKind] | None = None,
+        copies: Copies = "keep",
+        run_ids: set[str] | None = None,
+    ) -> None:
+        self._writer = writer
+        self._extractor = extractor
+        self._mapped = mapped
+        self._copies = copies
+        self._pending: set[str] = set()
+        self._written = run_ids if run_ids is not None else set()
+        self._closed = False
+        self._counts = {"indexed": 0, "updated": 0, "unchanged": 0, "copies": 0}
+        self.copy_examples: list[tuple[str, str]] = []
+
+    def __enter__(self) -> ArticleWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._closed:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+    def status(self, article_id: str, digest: str) -> Status:
+        """Whether writing an article with this id and content hash would add, update or skip
+        it."""
+        stored = self._writer.stored_hash(article_id)
+        if stored is None:
+            return "indexed"
+        return "unchanged" if stored == digest else "updated"
+
+    def add(
+        self,
+        article: Article,
+        *,
+        digest: str | None = None,
+        mapped: Iterable[EntityKind] | None = None,
+    ) -> Status | Literal["copy"]:
+        """Add ``article``, replacing any article with the same id; skip unchanged content.
+
+        ``mapped`` names the entity kinds this article's source supplies (for this article
+        only; by default the writer's). Raises :class:`InputError` for an article that cannot be
+        indexed or whose id was already written in this batch. Returns what was done
+        (``"copy"``: skipped as a copy).
+        """
+        self._check_open()
+        validate_article(article)
+        if article.id in self._pending:
+            raise InputError(f"article id {article.id!r} was already written in this batch")
+        digest = digest or content_hash(article, self._extractor.name)
+        status = self.status(article.id, digest)
+        if status == "unchanged":
+            self._counts["unchanged"] += 1
+            return status
+        if status == "indexed" and self._copies == "skip":
+            earlier = [i for i in self._writer.ids_with_hash(digest) if i not in self._written]
+            if earlier:
+                self._counts["copies"] += 1
+                if len(self.copy_examples) < MAX_COPY_EXAMPLES:
+                    self.copy_examples.append((article.id, earlier[0]))
+                return "copy"
+        kinds = frozenset(mapped) if mapped is not None else self._mapped
+        full = with_entities(article, self._extractor, kinds)
+        self._writer.write(full, digest, replace=status == "updated")
+        self._pending.add(article.id)
+        self._written.add(article.id)
+        self._counts[status] += 1
+        return status
+
+    def update(self, article: Article, *, digest: str | None = None) -> Status:
+        """Replace an existing article; raises :class:`DocumentNotFound` for an unknown id."""
+        if self._writer.stored_hash(article.id) is None:
+            raise DocumentNotFound(f"no article with id {article.id!r} to update")
+        done = self.add(article, digest=digest)
+        assert done != "copy"  # an existing id is never a copy
+        return done
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete the articles with these ids; returns how many existed."""
+        self._check_open()
+        return self._writer.delete(ids)
+
+    def commit(self, **options: object) -> None:
+        """Make every change of this batch visible, atomically. ``options`` go to the backend
+        (Whoosh: ``merge``, ``optimize``)."""
+        self._check_open()
+        self._closed = True
+        self._writer.commit(**options)
+        self._pending.clear()
+
+    def cancel(self) -> None:
+        """Discard every change of this batch."""
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.cancel()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many articles this batch indexed, updated, skipped as unchanged, and skipped as
+        copies so far."""
+        return dict(self._counts)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise UsageError("this writer has already been committed or cancelled")
+
+
+__all__ = ["ArticleWriter", "Copies", "content_hash", "with_entities"]
