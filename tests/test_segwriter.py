@@ -40,8 +40,10 @@ from whoosh.writing import SegmentWriter
 
 from searchlib import Article, Entity, Index
 from searchlib.backends.whoosh import codec_columns, codec_pickle, codec_terms
+from searchlib.backends.whoosh.documents import to_document
 from searchlib.backends.whoosh.segwriter import BatchWriter, UnsupportedSchema
-from searchlib.index import INDEX_NAME, IndexWriter, content_hash, to_document
+from searchlib.backends.whoosh.store import INDEX_NAME, WhooshWriter
+from searchlib.pipeline import ArticleWriter, content_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 Writer = Callable[[Any], Any]
@@ -320,8 +322,8 @@ def check_reuters(tmp_path: Path, articles: list[Article], queries: int) -> None
     b = search_results(actual, qs)
     for x, y in zip(a, b, strict=True):
         if hasattr(x, "size_bytes"):  # index stats: the files differ, not what they hold
-            x = dataclasses.replace(x, size_bytes=0, path="")
-            y = dataclasses.replace(y, size_bytes=0, path="")
+            x = dataclasses.replace(x, size_bytes=0, location="")
+            y = dataclasses.replace(y, size_bytes=0, location="")
         assert x == y
 
 
@@ -354,17 +356,23 @@ def seed_docs(n: int = 60) -> list[dict[str, Any]]:
     return out
 
 
+def article_writer(index: Index, make: Writer) -> ArticleWriter:
+    """searchlib's write path (ArticleWriter over WhooshWriter) over the given Whoosh writer."""
+    backend: Any = index.backend
+    return ArticleWriter(WhooshWriter(backend, make(backend._ix)), index.extractor)
+
+
 def test_searchlib_index_writer_accepts_the_batch_writer(tmp_path: Path) -> None:
-    """searchlib's IndexWriter over a BatchWriter: the whole add/update/delete path."""
+    """searchlib's ArticleWriter over a BatchWriter: the whole add/update/delete path."""
     arts = [
         Article(id="x1", title="Oil prices rise", body="OPEC cut output", date=dt.date(2016, 5, 1)),
         Article(id="x2", title="Aleppo talks", body="ceasefire in Aleppo"),
     ]
     for name, make in (("whoosh", whoosh_writer), ("batch", batch_writer)):
         with Index(tmp_path / name, create=True) as index:
-            with IndexWriter(index, make(index._ix)) as w:
+            with article_writer(index, make) as w:
                 assert [w.add(a) for a in arts] == ["indexed", "indexed"]
-            with IndexWriter(index, make(index._ix)) as w:
+            with article_writer(index, make) as w:
                 assert w.add(arts[0]) == "unchanged"
                 changed = dataclasses.replace(arts[1], body="ceasefire holds in Aleppo")
                 assert w.add(changed) == "updated"
@@ -674,3 +682,44 @@ def test_columns_are_whooshs_bytes(doccount: int) -> None:
     for column, values in cases:
         expected = _whoosh_column(column, doccount, docs, values)
         assert codec_columns.column_file(column, doccount, docs, values) == expected
+
+
+# -- the backend's write path ---------------------------------------------------------------------
+
+
+def test_the_backend_writes_with_the_batched_writer(tmp_path: Path) -> None:
+    """Index.add and writer() go through BatchWriter; the index equals Whoosh's writer's, and
+    stock whoosh3 opens and searches it."""
+    rng = random.Random(11)
+    arts = [
+        Article(
+            id=f"a{i}",
+            title=" ".join(rng.choices(WORDS, k=4)),
+            body=" ".join(rng.choices(WORDS, k=30)),
+            date=dt.date(2016, 1 + i % 12, 1 + i % 28) if i % 4 else None,
+            tags=tuple(rng.sample(TAGS, k=i % 3)),
+        )
+        for i in range(80)
+    ]
+    for name, batched in (("whoosh", False), ("batch", True)):
+        with Index(tmp_path / name, create=True) as index:
+            with index.writer(batched=batched) as w:
+                assert isinstance(w._writer._writer, BatchWriter) is batched  # type: ignore[attr-defined]
+                for a in arts[:50]:
+                    w.add(a)
+            with index.writer(batched=batched) as w:
+                for a in arts[50:]:
+                    w.add(a)
+                w.add(dataclasses.replace(arts[3], body="zebrafish holds"))
+                w.delete(["a7"])
+    with Index(tmp_path / "default", create=True) as index:
+        index.add(arts[:50])
+        index.add([*arts[50:], dataclasses.replace(arts[3], body="zebrafish holds")])
+        index.delete(["a7"])
+    assert_same_index(tmp_path / "whoosh", tmp_path / "batch")
+    assert_same_index(tmp_path / "whoosh", tmp_path / "default")
+    ix = FileStorage(str(tmp_path / "default")).open_index(INDEX_NAME)
+    with ix.searcher() as s:
+        hits = s.search(QueryParser("body", ix.schema).parse("zebrafish"), limit=None)
+        assert [h["id"] for h in hits] == ["a3"]
+        assert s.doc_count() == 79
