@@ -82,6 +82,7 @@ from .codec_postings import (
     write_postings,
 )
 from .codec_terms import write_term_index
+from .durable import commit_toc
 from .segwriter_fields import (
     Analysis,
     FieldBuffer,
@@ -180,7 +181,8 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
     every ``delay`` seconds for up to ``timeout`` seconds, then ``whoosh.index.LockError``.
     ``compression`` is the zlib level of posting blocks of ``compress_from`` bytes or more
     (whoosh3 uses level 3 from 80 bytes; 0 stores every block uncompressed, which whoosh3
-    reads as well).
+    reads as well). ``durable`` flushes the commit to disk before it becomes visible
+    (:mod:`.durable`); Whoosh's writer does not, so neither does this one by default.
 
     Supported: the methods searchlib uses (``add_document``, ``update_document``,
     ``delete_by_term``/``delete_by_query``/``delete_document``, ``searcher``, ``reader``,
@@ -200,6 +202,7 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
         compound: bool = True,
         compression: int = COMPRESSION_LEVEL,
         compress_from: int = COMPRESSION_MIN_SIZE,
+        durable: bool = False,
     ) -> None:
         codec = default_codec()
         _check_codec(codec)
@@ -240,6 +243,7 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
         }
         self._compression = compression
         self._compress_from = compress_from
+        self._durable = durable
         self._reset_batch()
 
     def _reset_batch(self) -> None:
@@ -400,6 +404,9 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
 
     def _close_segment(self) -> None:
         self._reset_batch()
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        commit_toc(self, segments, durable=self._durable)
 
     def per_document_reader(self) -> Any:
         """Not available: the batched writer writes per-document data only at commit."""

@@ -34,6 +34,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
+from whoosh.writing import SegmentWriter
 
 from ...backend import BackendStats, Candidate, Damage, MatchRequest, MatchSet, Signatures
 from ...errors import (
@@ -48,6 +49,7 @@ from ...model import Article, FacetName, Suggestion, SuggestionKind
 from ...ranking import NO_DAY
 from . import schema as sf
 from .documents import from_stored
+from .durable import commit_toc, fsync_directory, fsync_path
 
 if TYPE_CHECKING:
     from ...query import MultiTerm
@@ -90,9 +92,10 @@ def _segment_files(path: Path) -> list[Path]:
     return sorted(p for p in path.glob(f"{INDEX_NAME}_*.seg") if p.is_file())
 
 
-def record_sums(path: Path) -> None:
+def record_sums(path: Path, *, durable: bool = False) -> None:
     """Bring the checksums file up to date with the segment files in ``path`` (under the
-    writer's lock): new files are hashed, vanished ones forgotten."""
+    writer's lock): new files are hashed, vanished ones forgotten; ``durable`` flushes the
+    file to disk."""
     sums = read_sums(path)
     fresh: dict[str, dict[str, Any]] = {}
     for f in _segment_files(path):
@@ -108,7 +111,11 @@ def record_sums(path: Path) -> None:
         )
     tmp = path / (SUMS_FILE + ".tmp")
     tmp.write_text(json.dumps(fresh, indent=0, sort_keys=True) + "\n")
+    if durable:
+        fsync_path(tmp)
     os.replace(tmp, path / SUMS_FILE)
+    if durable:
+        fsync_directory(path)
 
 
 def read_sums(path: Path) -> dict[str, dict[str, Any]]:
@@ -150,7 +157,9 @@ class WhooshBackend:
 
     ``WhooshBackend(path)`` opens an existing index (raising :class:`IndexNotFound` or
     :class:`IndexCorrupt`); ``create=True`` makes it first when there is none. ``vectorized``
-    (default True) runs plain-word queries on the vectorised scorer.
+    (default True) runs plain-word queries on the vectorised scorer. ``durable`` (default True)
+    makes each commit reach the disk before it becomes visible, so that a power cut leaves the
+    index at its last commit (see :mod:`.durable`); ``writer(durable=False)`` overrides it.
     """
 
     def __init__(
@@ -162,9 +171,11 @@ class WhooshBackend:
         vectorized: bool = True,
         k1: float = 1.2,
         b: float = 0.75,
+        durable: bool = True,
     ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.durable = durable
         self._lock = threading.Lock()
         self._pool: list[tuple[int, Searcher]] = []
         self._generation = -1
@@ -275,6 +286,10 @@ class WhooshBackend:
                 tmp.write_text(json.dumps({"schema_version": sf.SCHEMA_VERSION}) + "\n")
                 os.replace(tmp, meta)
                 windex.create_in(str(p), sf.build_schema(), indexname=INDEX_NAME)
+                if self.durable:  # the marker and the first TOC, then their names
+                    for made in (meta, *p.glob(f"_{INDEX_NAME}_*.toc")):
+                        fsync_path(made)
+                    fsync_directory(p)
             finally:
                 lock.release()
         except OSError as exc:
@@ -496,27 +511,36 @@ class WhooshBackend:
     # -- writing ---------------------------------------------------------------------------
 
     def writer(
-        self, *, timeout: float | None = None, procs: int = 1, batched: bool = True
+        self,
+        *,
+        timeout: float | None = None,
+        procs: int = 1,
+        batched: bool = True,
+        durable: bool | None = None,
     ) -> WhooshWriter:
         """A batch writer; waits up to ``timeout`` seconds for another writer to finish.
 
         Segments are written by the batched writer (:class:`.segwriter.BatchWriter`: Whoosh's
         files, written in bulk); ``batched=False`` uses Whoosh's own segment writer (the same
         index, several times slower; kept to prove the two equal). ``procs`` > 1 indexes with
-        that many processes (Whoosh's multi-process writer).
+        that many processes (Whoosh's multi-process writer). ``durable`` (default: the
+        backend's) flushes each commit to disk before it becomes visible.
         """
         if self._closed:
             raise IndexUnavailable("{index} has been closed", index=self.location)
         wait = self.lock_timeout if timeout is None else timeout
+        sync = self.durable if durable is None else durable
         try:
             if procs > 1:
                 w = _MpWriter(self._ix, procs=procs, multisegment=True, timeout=wait, delay=0.05)
+                w.durable = sync
             elif batched:
                 from .segwriter import BatchWriter
 
-                w = BatchWriter(self._ix, timeout=wait, delay=0.05)
+                w = BatchWriter(self._ix, timeout=wait, delay=0.05, durable=sync)
             else:
-                w = self._ix.writer(timeout=wait, delay=0.05)
+                w = _SegmentWriter(self._ix, timeout=wait, delay=0.05)
+                w.durable = sync
         except LockError:
             raise IndexLocked(
                 f"{{index}} is locked by another writer; gave up after {wait:g}s",
@@ -525,7 +549,7 @@ class WhooshBackend:
         except READ_ERRORS as exc:
             raise self._write_error(exc) from None
         try:
-            return WhooshWriter(self, w)
+            return WhooshWriter(self, w, durable=sync)
         except READ_ERRORS as exc:
             w.cancel()  # releases the lock
             raise self._write_error(exc) from None
@@ -789,9 +813,10 @@ class WhooshReader:
 class WhooshWriter:
     """A batch of changes to a Whoosh index (see :class:`searchlib.backend.BackendWriter`)."""
 
-    def __init__(self, backend: WhooshBackend, writer: Any) -> None:
+    def __init__(self, backend: WhooshBackend, writer: Any, *, durable: bool = False) -> None:
         self._backend = backend
         self._writer = writer
+        self._durable = durable
         self._searcher: Searcher = writer.searcher()
         self._closed = False
 
@@ -846,7 +871,7 @@ class WhooshWriter:
         self._searcher.close()
         try:
             self._writer.commit(optimize=optimize, merge=merge)
-            record_sums(self._backend.path)
+            record_sums(self._backend.path, durable=self._durable)
         except OSError as exc:
             raise IndexUnavailable(
                 f"cannot write to {{index}}: {exc.strerror or exc}",
@@ -902,8 +927,23 @@ def _subwriter_main(*args: Any) -> None:
     SubWriterTask(*args).run()  # the worker loop, run in this process
 
 
+class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer, with durable commits when ``durable``."""
+
+    durable = False
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        commit_toc(self, segments, durable=self.durable)
+
+
 class _MpWriter(MpWriter):  # type: ignore[misc]
-    """Whoosh's multi-process writer whose workers die with the writing process."""
+    """Whoosh's multi-process writer whose workers die with the writing process (and whose
+    commits are durable when ``durable``)."""
+
+    durable = False
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        commit_toc(self, segments, durable=self.durable)
 
     def _new_task(self) -> Any:
         args = (
