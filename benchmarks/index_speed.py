@@ -1,6 +1,6 @@
 """Index-only speed, one process: searchlib's batched writer, Whoosh's writer and plain Whoosh.
 
-    python benchmarks/index_speed.py [--sizes 17999 100000] [--repeats 3] [--out FILE.json]
+    python -m benchmarks.index_speed [--sizes 17999 100000] [--repeats 3] [--out FILE.json]
                                      [--engines NAME ...] [--profile] [--variants]
 
 Every run indexes the same articles (Reuters-21578 read by searchlib's reader, entities from
@@ -10,13 +10,17 @@ included), the process's peak RSS and the index's size on disk. A size other tha
 is prepared as ``benchmarks/run.py`` prepares it (the first N articles, or the articles
 repeated with new ids and dates). Engines:
 
-* ``batch-docs``: searchlib's documents (``index.to_document``, built before the clock), added
-  with :class:`~searchlib.backends.whoosh.segwriter.BatchWriter`: the writer alone;
+* ``batch-docs``: searchlib's documents (``documents.to_document``, built before the clock),
+  added with :class:`~searchlib.backends.whoosh.segwriter.BatchWriter`: the writer alone;
 * ``whoosh-docs``: the same documents, added with Whoosh's own ``SegmentWriter``;
-* ``batch-searchlib``: ``IndexWriter.add(article)`` over a ``BatchWriter``: content hash, the
-  stored-hash check, ``to_document`` and the writer, what ``Index.writer()`` does;
-* ``whoosh-searchlib``: ``Index.writer().add(article)`` as searchlib does today (``run.py``'s
-  searchlib index-only run);
+* ``batch-searchlib``: ``Index.writer().add(article)``, searchlib's write path as it is
+  (content hash, the stored-hash check, ``to_document``, the batched writer, a durable commit);
+* ``batch-searchlib-nosync``: the same with ``durable=False`` (the cost of flushing to disk);
+* ``whoosh-searchlib``: ``Index.writer(batched=False, durable=False)``: searchlib's write path
+  on Whoosh's own writer (what searchlib did before the batched writer);
+* ``commits-durable`` / ``commits-nosync``: ``Index.add`` of 20 articles at a time, one commit
+  each (Whoosh's merge policy on), durable or not: the cost of durability where commits are
+  small and frequent;
 * ``plain-whoosh``: ``benchmarks/peers/whoosh_peer.py``'s build: plain Whoosh on its lean
   schema (``run.py``'s plain Whoosh index-only run).
 
@@ -44,20 +48,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from .common import REUTERS, log, rss_mb, searchlib_source
+from .run import extract_corpus, machine_info, prepare_corpus
 
-from run import (  # noqa: E402  (run.py is beside this script)
-    REUTERS,
-    extract_corpus,
-    machine_info,
-    prepare_corpus,
-    rss_mb,
-    searchlib_source,
+ENGINES = (
+    "batch-docs",
+    "whoosh-docs",
+    "batch-searchlib",
+    "batch-searchlib-nosync",
+    "whoosh-searchlib",
+    "commits-durable",
+    "commits-nosync",
+    "plain-whoosh",
 )
-from timing import log  # noqa: E402
-
-ENGINES = ("batch-docs", "whoosh-docs", "batch-searchlib", "whoosh-searchlib", "plain-whoosh")
+COMMIT_SIZE = 20
+COMMIT_ARTICLES = 2000
 VARIANTS = ("no-date-postings", "no-name-positions", "date-sort-column", "slim")
 BASELINE = "plain-whoosh"
 
@@ -69,7 +74,7 @@ def variant_schema(variant: str) -> Any:
     """searchlib's schema, slimmed as ``variant`` says."""
     from whoosh import columns, fields
 
-    from searchlib import schema as sf
+    from searchlib.backends.whoosh import schema as sf
 
     schema = sf.build_schema()
     if variant in ("no-date-postings", "slim"):
@@ -90,7 +95,7 @@ def _create(path: Path, variant: str | None) -> Any:
     from whoosh.filedb.filestore import FileStorage
 
     from searchlib import Index
-    from searchlib.index import INDEX_NAME
+    from searchlib.backends.whoosh.store import INDEX_NAME
 
     if variant is None:
         Index(path, create=True).close()
@@ -103,7 +108,8 @@ def _create(path: Path, variant: str | None) -> Any:
 
 
 def _documents(articles: list[Any], variant: str | None) -> list[dict[str, Any]]:
-    from searchlib.index import content_hash, to_document
+    from searchlib.backends.whoosh.documents import to_document
+    from searchlib.pipeline import content_hash
 
     docs = [to_document(a, content_hash(a)) for a in articles]
     if variant in ("date-sort-column", "slim"):
@@ -121,10 +127,9 @@ def _build(
 
     from searchlib import Index
     from searchlib.backends.whoosh.segwriter import BatchWriter
-    from searchlib.index import IndexWriter
 
     if engine == BASELINE:
-        from peers.whoosh_peer import WhooshPeer
+        from .peers.whoosh_peer import WhooshPeer
 
         started, cpu = time.perf_counter(), time.process_time()
         n = WhooshPeer().build(path, articles, 1)
@@ -138,21 +143,31 @@ def _build(
             w.add_document(**d)
         w.commit()
         return len(docs), time.perf_counter() - started, time.process_time() - cpu
+    if engine.startswith("commits-"):
+        few = articles[:COMMIT_ARTICLES]
+        started, cpu = time.perf_counter(), time.process_time()
+        with Index(path, create=True) as index:
+            durable = engine == "commits-durable"
+            for i in range(0, len(few), COMMIT_SIZE):
+                with index.writer(durable=durable) as batch:
+                    for a in few[i : i + COMMIT_SIZE]:
+                        batch.add(a)
+        return len(few), time.perf_counter() - started, time.process_time() - cpu
+    options: dict[str, Any] = {
+        "batch-searchlib": {},
+        "batch-searchlib-nosync": {"durable": False},
+        "whoosh-searchlib": {"batched": False, "durable": False},
+    }[engine]
     started, cpu = time.perf_counter(), time.process_time()
-    with Index(path, create=True) as index:
-        if engine == "batch-searchlib":
-            writer = IndexWriter(index, BatchWriter(index._ix, timeout=30.0, delay=0.05))
-        else:
-            writer = index.writer()
-        with writer:
-            for a in articles:
-                writer.add(a)
+    with Index(path, create=True) as index, index.writer(**options) as writer:
+        for a in articles:
+            writer.add(a)
     return len(articles), time.perf_counter() - started, time.process_time() - cpu
 
 
 def worker(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one indexing job in this (fresh) process and measure it."""
-    from peers import dir_size
+    from .peers import dir_size
 
     with open(spec["articles"], "rb") as f:
         articles = pickle.load(f)
@@ -186,7 +201,7 @@ def run_one(engine: str, articles_pickle: Path, workdir: Path, **extra: Any) -> 
     spec.update(extra)
     shutil.rmtree(workdir / "ix", ignore_errors=True)
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)],
+        [sys.executable, "-m", "benchmarks.index_speed", "--worker", json.dumps(spec)],
         capture_output=True,
         text=True,
     )
@@ -279,7 +294,7 @@ def main() -> None:
         sys.exit(f"corpus not found: {args.corpus}")
     repeats = args.repeats + [args.repeats[-1]] * (len(args.sizes) - len(args.repeats))
     report: dict[str, Any] = {
-        "command": " ".join(["python", "benchmarks/index_speed.py", *sys.argv[1:]]),
+        "command": " ".join(["python -m benchmarks.index_speed", *sys.argv[1:]]),
         "machine": machine_info(searchlib_source()),
         "sizes": [],
     }
