@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from ...ranking import NO_DAY, IntArray
 from . import schema as sf
+from . import tables as st
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,20 @@ def _postings(reader: Any, field: str, term: str) -> IntArray:
 
 
 class SegmentValues:
-    """The doc-values of one immutable segment (local document numbers)."""
+    """The doc-values of one immutable segment (local document numbers): built from the
+    segment's postings, or (:meth:`from_tables`) read from its tables file."""
+
+    @classmethod
+    def from_tables(cls, tables: st.SegmentTables) -> SegmentValues:
+        """The doc-values held by a segment's tables file."""
+        self = cls.__new__(cls)
+        self.size = tables.size
+        self.facets = {
+            field: FacetTable(vocab, docs, vals)
+            for field, (vocab, docs, vals) in tables.facets.items()
+        }
+        self.days = tables.days
+        return self
 
     def __init__(self, reader: Any) -> None:
         self.size = int(reader.doc_count_all())
@@ -122,10 +136,14 @@ class DocValues:
     """Doc-values tables for the segments of an index, built lazily, shared by threads.
 
     Besides the facet and day tables, it keeps each segment's field lengths (for vectorised
-    BM25F) and, per number of live documents, which documents are not deleted.
+    BM25F) and, per number of live documents, which documents are not deleted. Given the
+    index's ``folder``, the tables are mapped from each segment's tables file (:mod:`.tables`)
+    when it has one, and built from the segment's postings otherwise.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
+        self._folder = folder
+        self._files: dict[str, st.SegmentTables | None] = {}
         self._lock = threading.Lock()
         # Tables are built under this lock, so that concurrent searches on a cold index wait
         # for one build instead of each building the same table (which, under load, took
@@ -145,10 +163,32 @@ class DocValues:
                 with self._lock:
                     found = self._segments.get(key)
                 if found is None:
-                    found = SegmentValues(reader)
+                    tables = self._tables_file(reader, key)
+                    found = (
+                        SegmentValues.from_tables(tables)
+                        if tables is not None
+                        else SegmentValues(reader)
+                    )
                     with self._lock:
                         self._segments[key] = found
         return found
+
+    def _tables_file(self, reader: Any, key: str) -> st.SegmentTables | None:
+        """The segment's tables file, mapped (None without one); called under ``_build``."""
+        if key in self._files:
+            return self._files[key]
+        found = None
+        if self._folder is not None and reader.segment() is not None:
+            found = st.load(st.table_path(self._folder, key), key, int(reader.doc_count_all()))
+        with self._lock:
+            self._files[key] = found
+        return found
+
+    def names(self, reader: Any) -> st.SegmentTables | None:
+        """The segment's tables file (for its index of facet values' words), or None."""
+        key = segment_key(reader)
+        with self._build:
+            return self._tables_file(reader, key)
 
     def lengths(self, reader: Any) -> dict[str, npt.NDArray[np.float64]]:
         """The segment's quantised title and body lengths (built on first use)."""
@@ -160,7 +200,8 @@ class DocValues:
                 with self._lock:
                     found = self._lengths.get(key)
                 if found is None:
-                    found = field_lengths(reader)
+                    tables = self._tables_file(reader, key)
+                    found = tables.lengths if tables is not None else field_lengths(reader)
                     with self._lock:
                         self._lengths[key] = found
         return found
@@ -188,6 +229,8 @@ class DocValues:
                 del self._segments[key]
             for key in [k for k in self._lengths if k not in segment_ids]:
                 del self._lengths[key]
+            for key in [k for k in self._files if k not in segment_ids]:
+                del self._files[key]
             for live_key in [k for k in self._live if k[0] not in segment_ids]:
                 del self._live[live_key]
 

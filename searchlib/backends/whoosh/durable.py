@@ -69,10 +69,16 @@ class _SyncingStorage:
 
 def commit_toc(writer: Any, segments: list[Any], *, durable: bool) -> None:
     """Write the new TOC of a Whoosh segment writer (what ``SegmentWriter._commit_toc`` does),
-    durably when ``durable`` and the index is in a directory: the segments' files, then the TOC
-    under its temporary name, then (after the rename) the directory are flushed to disk."""
+    durably when ``durable`` and the index is in a directory: the segments' files (their search
+    tables, :mod:`.tables`, written here when missing, included), then the TOC under its
+    temporary name, then (after the rename) the directory are flushed to disk."""
+    from . import tables
+
     storage = writer.storage
     toc = TOC(writer.schema, segments, writer.generation)
+    # the search tables of new segments (and of older ones without them) are written first,
+    # so that a commit's segments always come with them
+    tables.write_missing(storage, segments, writer.schema, durable=durable)
     if durable and isinstance(storage, FileStorage):
         prefixes = tuple(f"{segment.segment_id()}." for segment in segments)
         for name in storage.list():

@@ -200,7 +200,10 @@ class WhooshBackend:
                 from .docvalues import DocValues
                 from .scoring import PostingsCache
 
-                self._tables = (DocValues(), PostingsCache() if self._vectorized else None)
+                self._tables = (
+                    DocValues(str(self.path)),
+                    PostingsCache() if self._vectorized else None,
+                )
             return self._tables
 
     @property
