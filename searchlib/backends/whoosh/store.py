@@ -557,6 +557,14 @@ class WhooshBackend:
             w.cancel()  # releases the lock
             raise self._write_error(exc) from None
 
+    @staticmethod
+    def prepare_document(article: Article, digest: str) -> dict[str, Any]:
+        """The Whoosh document for an article with its entities (what :meth:`WhooshWriter.write`
+        stores; a plain function, so that worker processes can make documents)."""
+        from .documents import to_document
+
+        return to_document(article, digest)
+
     def _write_error(self, exc: BaseException) -> SearchlibError:
         """The error for a failure to start writing: the OS refused, or a file is damaged."""
         if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
@@ -852,6 +860,14 @@ class WhooshWriter:
             self._writer.update_document(**doc)
         else:
             self._writer.add_document(**doc)
+
+    def write_document(self, document: dict[str, Any], *, replace: bool) -> None:
+        """Store an article's document made beforehand (:meth:`WhooshBackend.prepare_document`,
+        in a worker process)."""
+        if replace:
+            self._writer.update_document(**document)
+        else:
+            self._writer.add_document(**document)
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete the articles with these ids; returns how many existed."""
