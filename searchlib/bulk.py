@@ -99,6 +99,7 @@ class _Run:
         self.seen: dict[str, str] = {}
         self.run_ids: set[str] = set()
         self.writer: ArticleWriter | None = None
+        self.merge = True
         self.workers: Workers[tuple[Article, str, tuple[EntityKind, ...]]] | None = None
         self.in_batch = 0
         self.batch_started = time.perf_counter()
@@ -215,7 +216,7 @@ class _Run:
         if self.in_batch >= self.batch_size or (
             self.in_batch and time.perf_counter() - self.batch_started >= self.commit_seconds
         ):
-            self.commit(final=False, merge=False)
+            self.commit(final=False, merge=self.merge)
 
     def commit(self, *, final: bool, merge: bool) -> None:
         writer = self.writer
@@ -267,10 +268,10 @@ def ingest(
     articles are read and committed; ``on_problem`` with each failure and warning as it
     happens (they are in the report too).
 
-    When the run made several commits, the index is settled at the end (Whoosh merges an index
-    of many segments into one, which halves its size and makes searches faster);
-    ``merge=False`` skips that. Ctrl-C raises :class:`IngestInterrupted`, whose report counts
-    what was committed.
+    Each commit merges segments by the backend's policy (Whoosh: tiered, see
+    ``searchlib.backends.whoosh.merging``), and an index left with many segments is settled at
+    the end (merged into one); ``merge=False`` skips both. Ctrl-C raises
+    :class:`IngestInterrupted`, whose report counts what was committed.
     """
     started = time.perf_counter()
     run = _Run(
@@ -284,6 +285,7 @@ def ingest(
         progress=progress,
         on_problem=on_problem,
     )
+    run.merge = merge
     sources = _discover(run, paths)
     try:
         stop = strict and bool(run.errors)

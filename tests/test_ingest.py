@@ -163,7 +163,7 @@ def test_fakes_seedlike_and_csv(tmp_path: Path) -> None:
         assert "Aleppo" in {v.value for v in results.facets["location"]}
 
 
-def test_many_batches_are_merged_at_the_end(tmp_path: Path) -> None:
+def test_many_batches_are_merged_as_they_go(tmp_path: Path) -> None:
     f = write(
         tmp_path / "many.jsonl",
         "".join(
@@ -175,8 +175,9 @@ def test_many_batches_are_merged_at_the_end(tmp_path: Path) -> None:
         assert ingest(ix, [f], batch_size=5, merge=False).indexed == 60
         assert ix.stats().backend["segments"] == 12
     with Index(tmp_path / "ix2", create=True) as ix:
+        # merged as the commits go (tiered), never left with more than MAX_SEGMENTS
         assert ingest(ix, [f], batch_size=5).indexed == 60
-        assert ix.stats().backend["segments"] == 1 and ix.count() == 60
+        assert 1 <= ix.stats().backend["segments"] <= 8 and ix.count() == 60
         assert ix.search("aid", limit=100).total == 60
 
 

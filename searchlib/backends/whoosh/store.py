@@ -883,13 +883,19 @@ class WhooshWriter:
     def commit(self, *, merge: bool = True, optimize: bool = False) -> None:
         """Make every change visible, atomically.
 
-        ``optimize`` merges every segment into one; ``merge=False`` adds this batch as a
-        segment of its own without Whoosh's small-segment merging.
+        ``optimize`` merges every segment into one; otherwise segments are merged by the tiered
+        policy (:mod:`.merging`), or not at all with ``merge=False`` (the batch becomes a
+        segment of its own).
         """
         self._closed = True
         self._searcher.close()
         try:
-            self._writer.commit(optimize=optimize, merge=merge)
+            if merge and not optimize:
+                from .merging import tiered
+
+                self._writer.commit(mergetype=tiered)
+            else:
+                self._writer.commit(optimize=optimize, merge=merge)
             record_sums(self._backend.path, durable=self._durable)
         except OSError as exc:
             raise IndexUnavailable(
