@@ -81,7 +81,7 @@ def assert_tables_equal_built(path: Path) -> None:
         assert loaded is not None, f"no tables for {sid}"
         reader = SegmentReader(ix.storage, ix.schema, segment)
         try:
-            built = SegmentValues(reader)  # Whoosh's postings leave deleted documents out
+            built = SegmentValues.built(reader)  # Whoosh's postings leave deleted documents out
             assert built.size == loaded.size
             live = np.zeros(loaded.size, dtype=bool)
             live[list(reader.all_doc_ids())] = True
@@ -93,8 +93,8 @@ def assert_tables_equal_built(path: Path) -> None:
             assert loaded.days[live].tolist() == built.days[live].tolist()
             for field, lengths in field_lengths(reader).items():
                 assert loaded.lengths[field].tolist() == lengths.tolist()
-            from_file = SegmentNames.build(reader, DocValues(str(path)))
-            made = SegmentNames.build(reader, DocValues())
+            from_file = SegmentNames.build(reader, DocValues())
+            made = SegmentNames.build(reader, DocValues(files=False))
             for prefix in ("", "s", "lav", "opec", "al", "müller", "mul", "bank", "zz"):
                 assert list(from_file.lookup(prefix)) == list(made.lookup(prefix))
         finally:
@@ -165,3 +165,16 @@ def test_opening_maps_the_tables(tmp_path: Path) -> None:
     assert loaded is not None
     assert not loaded.days.flags.writeable  # a view on the mapped file, not a copy
     assert isinstance(loaded.days.base, (memoryview, np.ndarray)) or loaded.days.base is not None
+
+
+def test_readers_map_the_files(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    build_history(path)
+    ix, segs = segments(path)
+    reader = SegmentReader(ix.storage, ix.schema, segs[0])
+    try:
+        assert st.load_for(reader) is not None
+        assert DocValues().names(reader) is not None
+        assert DocValues(files=False).names(reader) is None
+    finally:
+        reader.close()

@@ -58,24 +58,32 @@ def _postings(reader: Any, field: str, term: str) -> IntArray:
 
 
 class SegmentValues:
-    """The doc-values of one immutable segment (local document numbers): built from the
-    segment's postings, or (:meth:`from_tables`) read from its tables file."""
+    """The doc-values of one immutable segment (local document numbers): read from the
+    segment's tables file when it has one (:mod:`.tables`), else built from its postings
+    (:meth:`built`)."""
 
-    @classmethod
-    def from_tables(cls, tables: st.SegmentTables) -> SegmentValues:
-        """The doc-values held by a segment's tables file."""
-        self = cls.__new__(cls)
+    def __init__(self, reader: Any) -> None:
+        tables = st.load_for(reader)
+        if tables is None:
+            self._build(reader)
+            return
         self.size = tables.size
-        self.facets = {
+        self.facets: dict[str, FacetTable] = {
             field: FacetTable(vocab, docs, vals)
             for field, (vocab, docs, vals) in tables.facets.items()
         }
         self.days = tables.days
+
+    @classmethod
+    def built(cls, reader: Any) -> SegmentValues:
+        """The doc-values built from the segment's postings, whatever files it has."""
+        self = cls.__new__(cls)
+        self._build(reader)
         return self
 
-    def __init__(self, reader: Any) -> None:
+    def _build(self, reader: Any) -> None:
         self.size = int(reader.doc_count_all())
-        self.facets: dict[str, FacetTable] = {}
+        self.facets = {}
         for _, field in sf.FACET_FIELDS.values():
             vocab = _terms(reader, field)
             docs_parts = [_postings(reader, field, term) for term in vocab]
@@ -136,13 +144,13 @@ class DocValues:
     """Doc-values tables for the segments of an index, built lazily, shared by threads.
 
     Besides the facet and day tables, it keeps each segment's field lengths (for vectorised
-    BM25F) and, per number of live documents, which documents are not deleted. Given the
-    index's ``folder``, the tables are mapped from each segment's tables file (:mod:`.tables`)
-    when it has one, and built from the segment's postings otherwise.
+    BM25F) and, per number of live documents, which documents are not deleted. The tables are
+    mapped from each segment's tables file (:mod:`.tables`) when it has one, and built from the
+    segment's postings otherwise (always, with ``files=False``).
     """
 
-    def __init__(self, folder: str | None = None) -> None:
-        self._folder = folder
+    def __init__(self, *, files: bool = True) -> None:
+        self._use_files = files
         self._files: dict[str, st.SegmentTables | None] = {}
         self._lock = threading.Lock()
         # Tables are built under this lock, so that concurrent searches on a cold index wait
@@ -163,11 +171,8 @@ class DocValues:
                 with self._lock:
                     found = self._segments.get(key)
                 if found is None:
-                    tables = self._tables_file(reader, key)
                     found = (
-                        SegmentValues.from_tables(tables)
-                        if tables is not None
-                        else SegmentValues(reader)
+                        SegmentValues(reader) if self._use_files else SegmentValues.built(reader)
                     )
                     with self._lock:
                         self._segments[key] = found
@@ -177,9 +182,7 @@ class DocValues:
         """The segment's tables file, mapped (None without one); called under ``_build``."""
         if key in self._files:
             return self._files[key]
-        found = None
-        if self._folder is not None and reader.segment() is not None:
-            found = st.load(st.table_path(self._folder, key), key, int(reader.doc_count_all()))
+        found = st.load_for(reader) if self._use_files else None
         with self._lock:
             self._files[key] = found
         return found

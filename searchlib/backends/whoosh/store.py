@@ -201,7 +201,7 @@ class WhooshBackend:
                 from .scoring import PostingsCache
 
                 self._tables = (
-                    DocValues(str(self.path)),
+                    DocValues(),
                     PostingsCache() if self._vectorized else None,
                 )
             return self._tables

@@ -35,7 +35,16 @@ import numpy.typing as npt
 from ...ranking import NO_DAY
 from . import schema as sf
 
-__all__ = ["EXT", "SegmentTables", "build", "load", "table_path", "write", "write_missing"]
+__all__ = [
+    "EXT",
+    "SegmentTables",
+    "build",
+    "load",
+    "load_for",
+    "table_path",
+    "write",
+    "write_missing",
+]
 
 EXT = ".sltab"
 FORMAT = 1
@@ -258,6 +267,22 @@ def _parse(mapped: mmap.mmap, segment_id: str, size: int) -> SegmentTables | Non
     if count != len(ids):
         return None
     return SegmentTables(size, facets, days, lengths, array("names.keys"), count, ids)
+
+
+def load_for(reader: Any) -> SegmentTables | None:
+    """The tables of a Whoosh segment reader's segment, when the index is in a directory and
+    the segment has a sound tables file."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    storage = getattr(reader, "_storage", None)
+    # a compound segment's reader reads through an overlay of the compound file (``a``) on
+    # the index's storage (``b``)
+    folder = getattr(storage, "folder", None) or getattr(
+        getattr(storage, "b", None), "folder", None
+    )
+    if segment is None or folder is None:
+        return None
+    segment_id = str(segment.segment_id())
+    return load(table_path(folder, segment_id), segment_id, int(reader.doc_count_all()))
 
 
 def write_missing(storage: Any, segments: list[Any], schema: Any, *, durable: bool) -> None:
