@@ -30,7 +30,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from .backend import BackendWriter, Status
 from .entities import Extractor
-from .errors import DocumentNotFound, InputError, SearchlibError, UsageError
+from .errors import DocumentNotFound, IndexUnavailable, InputError, UsageError
 from .model import ENTITY_KINDS, Article, EntityKind, validate_article
 
 #: Copies listed as examples in a report.
@@ -354,8 +354,8 @@ class Workers(Generic[T]):
             except queue.Empty:
                 dead = [p for p in self._procs if not p.is_alive()]
                 if dead:
-                    raise SearchlibError(
-                        f"an indexing worker process died (exit code {dead[0].exitcode})"
+                    raise IndexUnavailable(
+                        f"indexing stopped: a worker process died (exit code {dead[0].exitcode})"
                     ) from None
         self._ready[seq] = answers
         while self._next in self._ready:

@@ -341,3 +341,25 @@ def test_parallel_ingest_reports_what_a_worker_could_not_prepare(tmp_path: Path)
         assert "the extractor choked" in report.errors[0].reason
         assert report.errors[0].origin == "07.txt" or "07.txt" in str(report.errors[0])
         assert "07.txt" not in ix
+
+
+def test_parallel_ingest_stops_with_a_clear_error_when_a_worker_dies(tmp_path: Path) -> None:
+    import os
+
+    from searchlib import IndexUnavailable
+
+    class Dying:
+        name = "dying-1"
+
+        def extract(self, title: str, body: str) -> tuple[()]:
+            os._exit(3)  # the worker process dies, as if killed
+
+    docs = tmp_path / "docs"
+    for i in range(60):
+        write(docs / f"{i:02d}.txt", good(f"Story {i}"))
+    with Index(tmp_path / "ix", create=True, extractor=Dying()) as ix:
+        with pytest.raises(IndexUnavailable, match="worker process died"):
+            ingest(ix, [docs], procs=2)
+        assert ix.count() == 0
+        with ix.writer() as w:  # the lock was released
+            w.delete(["nothing"])
