@@ -11,6 +11,11 @@ unless ``strict``.
 Articles whose content an earlier run indexed under other ids (the same folder indexed from
 another root, or again with another ``--id-prefix``) are skipped and reported, unless
 ``copies="keep"``.
+
+With ``procs`` > 1, entity extraction and the engine's documents (near-duplicate signatures,
+spelling text) are made by ``procs`` worker processes (:class:`~searchlib.pipeline.Workers`)
+while this process reads, checks content hashes and writes with the one writer; articles are
+written in the order they were read, and at most a few hundred are in flight.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from typing import Literal
 
 from .errors import InputError
 from .index import Index
-from .model import Article, EntityKind, IndexReport, ReadError, ReadWarning
-from .pipeline import ArticleWriter, Copies
+from .model import Article, EntityKind, IndexReport, ReadError, ReadWarning, validate_article
+from .pipeline import ArticleWriter, Copies, Prepared, Workers, content_hash
 from .readers import ReadOptions, Source, discover, read_source
 
 #: Articles per commit.
@@ -94,6 +99,8 @@ class _Run:
         self.seen: dict[str, str] = {}
         self.run_ids: set[str] = set()
         self.writer: ArticleWriter | None = None
+        self.merge = True
+        self.workers: Workers[tuple[Article, str, tuple[EntityKind, ...]]] | None = None
         self.in_batch = 0
         self.batch_started = time.perf_counter()
         self.commits = 0
@@ -144,17 +151,62 @@ class _Run:
 
     # -- writing --
 
-    def write(self, article: Article, where: str, mapped: tuple[EntityKind, ...]) -> None:
+    def _writer(self) -> ArticleWriter:
         if self.writer is None:
             self.writer = self.index.writer(
                 timeout=self.timeout,
                 copies=self.copies,
                 run_ids=self.run_ids,
-                procs=self.procs,
+                procs=1 if self.parallel else self.procs,
             )
             self.batch_started = time.perf_counter()
+        return self.writer
+
+    @property
+    def parallel(self) -> bool:
+        return self.procs > 1
+
+    def write(self, article: Article, where: str, mapped: tuple[EntityKind, ...]) -> None:
+        if not self.parallel:
+            self.finish(article, where, mapped, None)
+            return
+        writer = self._writer()
+        extractor = self.index.extractor
         try:
-            done = self.writer.add(article, mapped=mapped or None)
+            validate_article(article)
+        except InputError as exc:
+            self.problem(ReadError(where, str(exc)))
+            return
+        digest = content_hash(article, extractor.name)
+        if writer.status(article.id, digest) == "unchanged":
+            self.finish(article, where, mapped, None)  # skipped before extraction
+            return
+        if self.workers is None:
+            make = getattr(type(self.index.backend), "prepare_document", None)
+            self.workers = Workers(self.procs, extractor, make)
+        kinds = frozenset(mapped) if mapped else None
+        for (a, w, m), answer in self.workers.put(article, digest, kinds, (article, where, mapped)):
+            self.finish(a, w, m, answer)
+
+    def drain(self) -> None:
+        """Write every article still with the workers."""
+        if self.workers is not None:
+            for (a, w, m), answer in self.workers.drain():
+                self.finish(a, w, m, answer)
+
+    def finish(
+        self,
+        article: Article,
+        where: str,
+        mapped: tuple[EntityKind, ...],
+        answer: Prepared | str | None,
+    ) -> None:
+        if isinstance(answer, str):
+            self.problem(ReadError(where, f"could not be prepared: {answer}"))
+            return
+        writer = self._writer()
+        try:
+            done = writer.add(article, mapped=mapped or None, prepared=answer)
         except InputError as exc:
             self.problem(ReadError(where, str(exc)))
             return
@@ -164,7 +216,7 @@ class _Run:
         if self.in_batch >= self.batch_size or (
             self.in_batch and time.perf_counter() - self.batch_started >= self.commit_seconds
         ):
-            self.commit(final=False, merge=False)
+            self.commit(final=False, merge=self.merge)
 
     def commit(self, *, final: bool, merge: bool) -> None:
         writer = self.writer
@@ -184,6 +236,9 @@ class _Run:
         self.tell()
 
     def cancel(self) -> None:
+        if self.workers is not None:
+            workers, self.workers = self.workers, None
+            workers.close()
         if self.writer is not None:
             writer, self.writer = self.writer, None
             writer.cancel()
@@ -213,10 +268,10 @@ def ingest(
     articles are read and committed; ``on_problem`` with each failure and warning as it
     happens (they are in the report too).
 
-    When the run made several commits, the index is settled at the end (Whoosh merges an index
-    of many segments into one, which halves its size and makes searches faster);
-    ``merge=False`` skips that. Ctrl-C raises :class:`IngestInterrupted`, whose report counts
-    what was committed.
+    Each commit merges segments by the backend's policy (Whoosh: tiered, see
+    ``searchlib.backends.whoosh.merging``), and an index left with many segments is settled at
+    the end (merged into one); ``merge=False`` skips both. Ctrl-C raises
+    :class:`IngestInterrupted`, whose report counts what was committed.
     """
     started = time.perf_counter()
     run = _Run(
@@ -230,6 +285,7 @@ def ingest(
         progress=progress,
         on_problem=on_problem,
     )
+    run.merge = merge
     sources = _discover(run, paths)
     try:
         stop = strict and bool(run.errors)
@@ -239,6 +295,7 @@ def ingest(
             stop = _read_source(run, source, strict=strict)
             run.files_done += 1
             run.tell()
+        run.drain()
         run.commit(final=True, merge=merge)
     except KeyboardInterrupt:
         pending = run.in_batch

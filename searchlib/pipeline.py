@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import replace
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from .backend import BackendWriter, Status
 from .entities import Extractor
-from .errors import DocumentNotFound, InputError, UsageError
+from .errors import DocumentNotFound, IndexUnavailable, InputError, UsageError
 from .model import ENTITY_KINDS, Article, EntityKind, validate_article
 
 #: Copies listed as examples in a report.
@@ -133,11 +138,14 @@ class ArticleWriter:
         *,
         digest: str | None = None,
         mapped: Iterable[EntityKind] | None = None,
+        prepared: Prepared | None = None,
     ) -> Status | Literal["copy"]:
         """Add ``article``, replacing any article with the same id; skip unchanged content.
 
         ``mapped`` names the entity kinds this article's source supplies (for this article
-        only; by default the writer's). Raises :class:`InputError` for an article that cannot be
+        only; by default the writer's). ``prepared`` is the article made ready by a worker
+        process (:class:`Workers`: its entities, and the engine's document); it is used only
+        when the article is written. Raises :class:`InputError` for an article that cannot be
         indexed or whose id was already written in this batch. Returns what was done
         (``"copy"``: skipped as a copy).
         """
@@ -157,9 +165,16 @@ class ArticleWriter:
                 if len(self.copy_examples) < MAX_COPY_EXAMPLES:
                     self.copy_examples.append((article.id, earlier[0]))
                 return "copy"
-        kinds = frozenset(mapped) if mapped is not None else self._mapped
-        full = with_entities(article, self._extractor, kinds)
-        self._writer.write(full, digest, replace=status == "updated")
+        write_document = getattr(self._writer, "write_document", None)
+        if prepared is not None:
+            full = prepared.article
+        else:
+            kinds = frozenset(mapped) if mapped is not None else self._mapped
+            full = with_entities(article, self._extractor, kinds)
+        if prepared is not None and prepared.document is not None and write_document:
+            write_document(prepared.document, replace=status == "updated")
+        else:
+            self._writer.write(full, digest, replace=status == "updated")
         self._pending.add(article.id)
         self._written.add(article.id)
         self._counts[status] += 1
@@ -204,4 +219,176 @@ class ArticleWriter:
             raise UsageError("this writer has already been committed or cancelled")
 
 
-__all__ = ["ArticleWriter", "Copies", "content_hash", "with_entities"]
+# -- preparing articles in worker processes ------------------------------------------------------
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article made ready for writing by a worker process: with its entities, and (when the
+    engine makes documents of its own, ``document``) the engine's document for it, which for
+    Whoosh carries the near-duplicate signature and the spelling text."""
+
+    article: Article
+    document: Any = None
+
+
+#: Makes the engine's document for an article and its content hash (a plain function, so
+#: that it can be sent to a worker process).
+MakeDocument = Callable[[Article, str], Any]
+
+_Task = tuple[int, list[tuple[Article, str, frozenset[EntityKind] | None]]]
+_Result = tuple[int, list[Prepared | str]]
+
+
+def _prepare_all(extractor: Extractor, make_document: MakeDocument | None, task: _Task) -> _Result:
+    """A worker's answer to one chunk: each article prepared, or why it could not be."""
+    seq, items = task
+    out: list[Prepared | str] = []
+    for article, digest, mapped in items:
+        try:
+            full = with_entities(article, extractor, mapped)
+            document = make_document(full, digest) if make_document is not None else None
+            out.append(Prepared(full, document))
+        except Exception as exc:  # reported for this article; the run goes on
+            out.append(f"{type(exc).__name__}: {exc}"[:300])
+    return seq, out
+
+
+def _worker_main(
+    extractor: Extractor,
+    make_document: MakeDocument | None,
+    tasks: Any,
+    results: Any,
+) -> None:
+    """A worker process: prepare chunks until told to stop; die with the process that feeds
+    it (a killed indexer leaves no worker behind). Ctrl-C is the feeding process's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def watch() -> None:
+            parent.join()
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        results.put(_prepare_all(extractor, make_document, task))
+
+
+class Workers(Generic[T]):
+    """Worker processes that prepare articles (entity extraction and the engine's document)
+    while this process writes them; answers come back in the order the articles went in.
+
+    :meth:`put` sends an article with a tag (what the caller needs to finish it) and yields the
+    (tag, answer) pairs that are ready, in order; :meth:`drain` waits for all. An answer is a
+    :class:`Prepared` or a one-line reason. At most ``2 × procs`` chunks of ``chunk`` articles
+    are in flight, so memory stays bounded whatever the input's size. Use as a context
+    manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        procs: int,
+        extractor: Extractor,
+        make_document: MakeDocument | None,
+        *,
+        chunk: int = 48,
+    ) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        ctx: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._tasks: Any = ctx.Queue()
+        self._results: Any = ctx.Queue()
+        self._chunk = chunk
+        self._window = 2 * procs
+        self._filling: list[tuple[Article, str, frozenset[EntityKind] | None]] = []
+        self._filling_tags: list[T] = []
+        self._tags: dict[int, list[T]] = {}
+        self._ready: dict[int, list[Prepared | str]] = {}
+        self._sent = 0
+        self._next = 0
+        self._procs = [
+            ctx.Process(
+                target=_worker_main,
+                args=(extractor, make_document, self._tasks, self._results),
+                daemon=True,
+            )
+            for _ in range(procs)
+        ]
+        for p in self._procs:
+            p.start()
+
+    def put(
+        self, article: Article, digest: str, mapped: frozenset[EntityKind] | None, tag: T
+    ) -> Iterator[tuple[T, Prepared | str]]:
+        """Send one article; yields the answers that are ready (in order)."""
+        self._filling.append((article, digest, mapped))
+        self._filling_tags.append(tag)
+        if len(self._filling) >= self._chunk:
+            yield from self._send()
+
+    def drain(self) -> Iterator[tuple[T, Prepared | str]]:
+        """Send what is left and yield every answer still to come, in order."""
+        if self._filling:
+            yield from self._send()
+        while self._next < self._sent:
+            yield from self._take()
+
+    def _send(self) -> Iterator[tuple[T, Prepared | str]]:
+        while self._sent - self._next >= self._window:
+            yield from self._take()
+        self._tasks.put((self._sent, self._filling))
+        self._tags[self._sent] = self._filling_tags
+        self._sent += 1
+        self._filling, self._filling_tags = [], []
+
+    def _take(self) -> Iterator[tuple[T, Prepared | str]]:
+        while True:
+            try:
+                seq, answers = self._results.get(timeout=1.0)
+                break
+            except queue.Empty:
+                dead = [p for p in self._procs if not p.is_alive()]
+                if dead:
+                    raise IndexUnavailable(
+                        f"indexing stopped: a worker process died (exit code {dead[0].exitcode})"
+                    ) from None
+        self._ready[seq] = answers
+        while self._next in self._ready:
+            done = self._ready.pop(self._next)
+            tags = self._tags.pop(self._next)
+            self._next += 1
+            yield from zip(tags, done, strict=True)
+
+    def close(self) -> None:
+        """Stop the workers (answers not yet taken are dropped)."""
+        for _ in self._procs:
+            self._tasks.put(None)
+        for p in self._procs:
+            p.join(timeout=2)
+            if p.is_alive():
+                p.terminate()
+                p.join()
+        self._tasks.close()
+        self._results.close()
+
+    def __enter__(self) -> Workers[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = [
+    "ArticleWriter",
+    "Copies",
+    "MakeDocument",
+    "Prepared",
+    "Workers",
+    "content_hash",
+    "with_entities",
+]

@@ -18,6 +18,7 @@ import bisect
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import Any, cast
 
 import numpy as np
@@ -54,29 +55,44 @@ class SegmentNames:
 
     @classmethod
     def build(cls, reader: Any, docvalues: DocValues) -> SegmentNames:
-        """Count the live facet values of one segment reader."""
+        """Count the live facet values of one segment reader; the index of their words comes
+        from the segment's tables file when it has one (:mod:`.tables`), else it is made."""
         counts: Counter[tuple[SuggestionKind, str]] = Counter()
         table = docvalues.for_reader(reader)
         live = docvalues.live(reader)
+        files = docvalues.names(reader)
+        every: list[tuple[SuggestionKind, str, int]] = []
         for field, facet in table.facets.items():
             if not facet.vocab:
                 continue
             vals = facet.vals[live[facet.docs]] if live is not None else facet.vals
             per_value = np.bincount(vals, minlength=len(facet.vocab))
             kind = _FACET_KIND[field]
+            if files is not None:
+                every.extend(zip(repeat(kind), facet.vocab, per_value.tolist(), strict=False))
+                continue
             for ordinal in np.flatnonzero(per_value).tolist():
                 counts[(kind, facet.vocab[ordinal])] += int(per_value[ordinal])
-        return cls(counts)
+        if files is None:
+            return cls(counts)
+        # the file's index numbers every value of every facet, in this order
+        made = cls.__new__(cls)
+        made.entries = every
+        made.keys = files.name_keys()
+        made.ids = files.name_ids.tolist()
+        return made
 
     def lookup(self, folded: str) -> Iterable[tuple[SuggestionKind, str, int]]:
-        """The entries with a word sequence that starts with ``folded``."""
+        """The entries (with live articles) with a word sequence that starts with
+        ``folded``."""
         start = bisect.bisect_left(self.keys, folded)
         found: dict[int, None] = {}
         for key, i in zip(self.keys[start:], self.ids[start:], strict=True):
             if not key.startswith(folded):
                 break
             found[i] = None
-        return (self.entries[i] for i in found)
+        entries = self.entries
+        return (entries[i] for i in found if entries[i][2] > 0)
 
 
 class NameTable:
@@ -102,7 +118,7 @@ class NameTable:
             found = Counter()
             for part in self.parts:
                 for k, value, n in part.entries:
-                    if k == kind:
+                    if k == kind and n > 0:
                         found[value] += n
             self._counts[kind] = found
         return found

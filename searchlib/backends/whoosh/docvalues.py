@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from ...ranking import NO_DAY, IntArray
 from . import schema as sf
+from . import tables as st
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,32 @@ def _postings(reader: Any, field: str, term: str) -> IntArray:
 
 
 class SegmentValues:
-    """The doc-values of one immutable segment (local document numbers)."""
+    """The doc-values of one immutable segment (local document numbers): read from the
+    segment's tables file when it has one (:mod:`.tables`), else built from its postings
+    (:meth:`built`)."""
 
     def __init__(self, reader: Any) -> None:
+        tables = st.load_for(reader)
+        if tables is None:
+            self._build(reader)
+            return
+        self.size = tables.size
+        self.facets: dict[str, FacetTable] = {
+            field: FacetTable(vocab, docs, vals)
+            for field, (vocab, docs, vals) in tables.facets.items()
+        }
+        self.days = tables.days
+
+    @classmethod
+    def built(cls, reader: Any) -> SegmentValues:
+        """The doc-values built from the segment's postings, whatever files it has."""
+        self = cls.__new__(cls)
+        self._build(reader)
+        return self
+
+    def _build(self, reader: Any) -> None:
         self.size = int(reader.doc_count_all())
-        self.facets: dict[str, FacetTable] = {}
+        self.facets = {}
         for _, field in sf.FACET_FIELDS.values():
             vocab = _terms(reader, field)
             docs_parts = [_postings(reader, field, term) for term in vocab]
@@ -122,10 +144,14 @@ class DocValues:
     """Doc-values tables for the segments of an index, built lazily, shared by threads.
 
     Besides the facet and day tables, it keeps each segment's field lengths (for vectorised
-    BM25F) and, per number of live documents, which documents are not deleted.
+    BM25F) and, per number of live documents, which documents are not deleted. The tables are
+    mapped from each segment's tables file (:mod:`.tables`) when it has one, and built from the
+    segment's postings otherwise (always, with ``files=False``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, files: bool = True) -> None:
+        self._use_files = files
+        self._files: dict[str, st.SegmentTables | None] = {}
         self._lock = threading.Lock()
         # Tables are built under this lock, so that concurrent searches on a cold index wait
         # for one build instead of each building the same table (which, under load, took
@@ -145,10 +171,27 @@ class DocValues:
                 with self._lock:
                     found = self._segments.get(key)
                 if found is None:
-                    found = SegmentValues(reader)
+                    found = (
+                        SegmentValues(reader) if self._use_files else SegmentValues.built(reader)
+                    )
                     with self._lock:
                         self._segments[key] = found
         return found
+
+    def _tables_file(self, reader: Any, key: str) -> st.SegmentTables | None:
+        """The segment's tables file, mapped (None without one); called under ``_build``."""
+        if key in self._files:
+            return self._files[key]
+        found = st.load_for(reader) if self._use_files else None
+        with self._lock:
+            self._files[key] = found
+        return found
+
+    def names(self, reader: Any) -> st.SegmentTables | None:
+        """The segment's tables file (for its index of facet values' words), or None."""
+        key = segment_key(reader)
+        with self._build:
+            return self._tables_file(reader, key)
 
     def lengths(self, reader: Any) -> dict[str, npt.NDArray[np.float64]]:
         """The segment's quantised title and body lengths (built on first use)."""
@@ -160,7 +203,8 @@ class DocValues:
                 with self._lock:
                     found = self._lengths.get(key)
                 if found is None:
-                    found = field_lengths(reader)
+                    tables = self._tables_file(reader, key)
+                    found = tables.lengths if tables is not None else field_lengths(reader)
                     with self._lock:
                         self._lengths[key] = found
         return found
@@ -188,6 +232,8 @@ class DocValues:
                 del self._segments[key]
             for key in [k for k in self._lengths if k not in segment_ids]:
                 del self._lengths[key]
+            for key in [k for k in self._files if k not in segment_ids]:
+                del self._files[key]
             for live_key in [k for k in self._live if k[0] not in segment_ids]:
                 del self._live[live_key]
 

@@ -34,6 +34,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
+from whoosh.writing import SegmentWriter
 
 from ...backend import BackendStats, Candidate, Damage, MatchRequest, MatchSet, Signatures
 from ...errors import (
@@ -48,6 +49,7 @@ from ...model import Article, FacetName, Suggestion, SuggestionKind
 from ...ranking import NO_DAY
 from . import schema as sf
 from .documents import from_stored
+from .durable import commit_toc, fsync_directory, fsync_path
 
 if TYPE_CHECKING:
     from ...query import MultiTerm
@@ -90,9 +92,10 @@ def _segment_files(path: Path) -> list[Path]:
     return sorted(p for p in path.glob(f"{INDEX_NAME}_*.seg") if p.is_file())
 
 
-def record_sums(path: Path) -> None:
+def record_sums(path: Path, *, durable: bool = False) -> None:
     """Bring the checksums file up to date with the segment files in ``path`` (under the
-    writer's lock): new files are hashed, vanished ones forgotten."""
+    writer's lock): new files are hashed, vanished ones forgotten; ``durable`` flushes the
+    file to disk."""
     sums = read_sums(path)
     fresh: dict[str, dict[str, Any]] = {}
     for f in _segment_files(path):
@@ -108,7 +111,11 @@ def record_sums(path: Path) -> None:
         )
     tmp = path / (SUMS_FILE + ".tmp")
     tmp.write_text(json.dumps(fresh, indent=0, sort_keys=True) + "\n")
+    if durable:
+        fsync_path(tmp)
     os.replace(tmp, path / SUMS_FILE)
+    if durable:
+        fsync_directory(path)
 
 
 def read_sums(path: Path) -> dict[str, dict[str, Any]]:
@@ -150,7 +157,9 @@ class WhooshBackend:
 
     ``WhooshBackend(path)`` opens an existing index (raising :class:`IndexNotFound` or
     :class:`IndexCorrupt`); ``create=True`` makes it first when there is none. ``vectorized``
-    (default True) runs plain-word queries on the vectorised scorer.
+    (default True) runs plain-word queries on the vectorised scorer. ``durable`` (default True)
+    makes each commit reach the disk before it becomes visible, so that a power cut leaves the
+    index at its last commit (see :mod:`.durable`); ``writer(durable=False)`` overrides it.
     """
 
     def __init__(
@@ -162,9 +171,11 @@ class WhooshBackend:
         vectorized: bool = True,
         k1: float = 1.2,
         b: float = 0.75,
+        durable: bool = True,
     ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.durable = durable
         self._lock = threading.Lock()
         self._pool: list[tuple[int, Searcher]] = []
         self._generation = -1
@@ -189,7 +200,10 @@ class WhooshBackend:
                 from .docvalues import DocValues
                 from .scoring import PostingsCache
 
-                self._tables = (DocValues(), PostingsCache() if self._vectorized else None)
+                self._tables = (
+                    DocValues(),
+                    PostingsCache() if self._vectorized else None,
+                )
             return self._tables
 
     @property
@@ -275,6 +289,10 @@ class WhooshBackend:
                 tmp.write_text(json.dumps({"schema_version": sf.SCHEMA_VERSION}) + "\n")
                 os.replace(tmp, meta)
                 windex.create_in(str(p), sf.build_schema(), indexname=INDEX_NAME)
+                if self.durable:  # the marker and the first TOC, then their names
+                    for made in (meta, *p.glob(f"_{INDEX_NAME}_*.toc")):
+                        fsync_path(made)
+                    fsync_directory(p)
             finally:
                 lock.release()
         except OSError as exc:
@@ -495,19 +513,37 @@ class WhooshBackend:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def writer(self, *, timeout: float | None = None, procs: int = 1) -> WhooshWriter:
+    def writer(
+        self,
+        *,
+        timeout: float | None = None,
+        procs: int = 1,
+        batched: bool = True,
+        durable: bool | None = None,
+    ) -> WhooshWriter:
         """A batch writer; waits up to ``timeout`` seconds for another writer to finish.
 
-        ``procs`` > 1 indexes with that many processes (Whoosh's multi-process writer).
+        Segments are written by the batched writer (:class:`.segwriter.BatchWriter`: Whoosh's
+        files, written in bulk); ``batched=False`` uses Whoosh's own segment writer (the same
+        index, several times slower; kept to prove the two equal). ``procs`` > 1 indexes with
+        that many processes (Whoosh's multi-process writer). ``durable`` (default: the
+        backend's) flushes each commit to disk before it becomes visible.
         """
         if self._closed:
             raise IndexUnavailable("{index} has been closed", index=self.location)
         wait = self.lock_timeout if timeout is None else timeout
+        sync = self.durable if durable is None else durable
         try:
             if procs > 1:
                 w = _MpWriter(self._ix, procs=procs, multisegment=True, timeout=wait, delay=0.05)
+                w.durable = sync
+            elif batched:
+                from .segwriter import BatchWriter
+
+                w = BatchWriter(self._ix, timeout=wait, delay=0.05, durable=sync)
             else:
-                w = self._ix.writer(timeout=wait, delay=0.05)
+                w = _SegmentWriter(self._ix, timeout=wait, delay=0.05)
+                w.durable = sync
         except LockError:
             raise IndexLocked(
                 f"{{index}} is locked by another writer; gave up after {wait:g}s",
@@ -516,10 +552,18 @@ class WhooshBackend:
         except READ_ERRORS as exc:
             raise self._write_error(exc) from None
         try:
-            return WhooshWriter(self, w)
+            return WhooshWriter(self, w, durable=sync)
         except READ_ERRORS as exc:
             w.cancel()  # releases the lock
             raise self._write_error(exc) from None
+
+    @staticmethod
+    def prepare_document(article: Article, digest: str) -> dict[str, Any]:
+        """The Whoosh document for an article with its entities (what :meth:`WhooshWriter.write`
+        stores; a plain function, so that worker processes can make documents)."""
+        from .documents import to_document
+
+        return to_document(article, digest)
 
     def _write_error(self, exc: BaseException) -> SearchlibError:
         """The error for a failure to start writing: the OS refused, or a file is damaged."""
@@ -780,9 +824,10 @@ class WhooshReader:
 class WhooshWriter:
     """A batch of changes to a Whoosh index (see :class:`searchlib.backend.BackendWriter`)."""
 
-    def __init__(self, backend: WhooshBackend, writer: Any) -> None:
+    def __init__(self, backend: WhooshBackend, writer: Any, *, durable: bool = False) -> None:
         self._backend = backend
         self._writer = writer
+        self._durable = durable
         self._searcher: Searcher = writer.searcher()
         self._closed = False
 
@@ -816,6 +861,14 @@ class WhooshWriter:
         else:
             self._writer.add_document(**doc)
 
+    def write_document(self, document: dict[str, Any], *, replace: bool) -> None:
+        """Store an article's document made beforehand (:meth:`WhooshBackend.prepare_document`,
+        in a worker process)."""
+        if replace:
+            self._writer.update_document(**document)
+        else:
+            self._writer.add_document(**document)
+
     def delete(self, ids: Iterable[str]) -> int:
         """Delete the articles with these ids; returns how many existed."""
         deleted = 0
@@ -830,14 +883,20 @@ class WhooshWriter:
     def commit(self, *, merge: bool = True, optimize: bool = False) -> None:
         """Make every change visible, atomically.
 
-        ``optimize`` merges every segment into one; ``merge=False`` adds this batch as a
-        segment of its own without Whoosh's small-segment merging.
+        ``optimize`` merges every segment into one; otherwise segments are merged by the tiered
+        policy (:mod:`.merging`), or not at all with ``merge=False`` (the batch becomes a
+        segment of its own).
         """
         self._closed = True
         self._searcher.close()
         try:
-            self._writer.commit(optimize=optimize, merge=merge)
-            record_sums(self._backend.path)
+            if merge and not optimize:
+                from .merging import tiered
+
+                self._writer.commit(mergetype=tiered)
+            else:
+                self._writer.commit(optimize=optimize, merge=merge)
+            record_sums(self._backend.path, durable=self._durable)
         except OSError as exc:
             raise IndexUnavailable(
                 f"cannot write to {{index}}: {exc.strerror or exc}",
@@ -893,8 +952,23 @@ def _subwriter_main(*args: Any) -> None:
     SubWriterTask(*args).run()  # the worker loop, run in this process
 
 
+class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer, with durable commits when ``durable``."""
+
+    durable = False
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        commit_toc(self, segments, durable=self.durable)
+
+
 class _MpWriter(MpWriter):  # type: ignore[misc]
-    """Whoosh's multi-process writer whose workers die with the writing process."""
+    """Whoosh's multi-process writer whose workers die with the writing process (and whose
+    commits are durable when ``durable``)."""
+
+    durable = False
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        commit_toc(self, segments, durable=self.durable)
 
     def _new_task(self) -> Any:
         args = (
