@@ -338,7 +338,22 @@ def block_payloads(
     write_int_items(out, np.repeat(start + 3, counts) + _within(id_len, firsts, counts), deltas)
     wstart = start + 3 + id_sum + 1
     out[wstart - 1] = _TUPLE
-    # weights
+    _write_weights(out, wstart, wmode, weights, firsts, counts, block_of)
+    vstart = wstart + wlen
+    if elem_len is None:
+        out[vstart] = _NONE
+    elif values is not None:
+        _write_values(out, vstart, vlen, values, elem_len, fixed_size, firsts, counts)
+    end = start + lengths
+    out[end - 2] = _TUPLE3
+    out[end - 1] = _STOP
+    return Ragged(out, lengths)
+
+
+def _write_weights(
+    out: U8, wstart: I64, wmode: I64, weights: F64, firsts: I64, counts: I64, block_of: I64
+) -> None:
+    """Each block's weights at ``wstart``: None (all 1.0), one float (all equal) or a tuple."""
     out[wstart[wmode == 0]] = _NONE
     as_bytes = weights.astype(">f8").view(np.uint8).reshape(-1, 8)
     single = np.flatnonzero(wmode == 1)
@@ -349,31 +364,36 @@ def block_payloads(
     out[wstart[many]] = _MARK
     out[wstart[many] + 1 + 9 * counts[many]] = _TUPLE
     in_tuple = many[block_of]
-    rank = np.arange(len(ids), dtype=np.int64) - firsts[block_of]
+    rank = np.arange(len(weights), dtype=np.int64) - firsts[block_of]
     w_off = wstart[block_of[in_tuple]] + 1 + 9 * rank[in_tuple]
     out[w_off] = _BINFLOAT
     for k in range(8):
         out[w_off + 1 + k] = as_bytes[in_tuple, k]
-    # values
-    vstart = wstart + wlen
-    if elem_len is None:
-        out[vstart] = _NONE
-    elif values is not None and fixed_size is not None:
-        data_len = np.add.reduceat(values.length, firsts) if nblocks else counts
+
+
+def _write_values(
+    out: U8,
+    vstart: I64,
+    vlen: I64,
+    values: Ragged,
+    elem_len: I64,
+    fixed_size: int | None,
+    firsts: I64,
+    counts: I64,
+) -> None:
+    """Each block's values at ``vstart``: one byte string (fixed size) or a tuple of them."""
+    if fixed_size is not None:
+        data_len = np.add.reduceat(values.length, firsts) if len(counts) else counts
         _write_bytes_headers(out, vstart, data_len)
         data_start = vstart + _bytes_header_lengths(data_len)
         scatter(out, np.repeat(data_start, counts) + _within(values.length, firsts, counts), values)
-    elif values is not None:
-        out[vstart] = _MARK
-        out[vstart + vlen - 1] = _TUPLE
-        e_off = np.repeat(vstart + 1, counts) + _within(elem_len, firsts, counts)
-        present = values.length > 0
-        _write_bytes_headers(out, e_off[present], values.length[present])
-        scatter(out, e_off + _bytes_header_lengths(values.length), values)
-    end = start + lengths
-    out[end - 2] = _TUPLE3
-    out[end - 1] = _STOP
-    return Ragged(out, lengths)
+        return
+    out[vstart] = _MARK
+    out[vstart + vlen - 1] = _TUPLE
+    e_off = np.repeat(vstart + 1, counts) + _within(elem_len, firsts, counts)
+    present = values.length > 0
+    _write_bytes_headers(out, e_off[present], values.length[present])
+    scatter(out, e_off + _bytes_header_lengths(values.length), values)
 
 
 def block_infos(

@@ -124,6 +124,32 @@ def _reduce_lengths(lb: I64, firsts: I64) -> tuple[I64, I64]:
     return np.where(smallest == 256, 0, smallest), np.maximum.reduceat(lb, firsts)
 
 
+def _block_frames(
+    info: Ragged, data_len: I64, term_blocks: I64, nblocks: I64
+) -> tuple[U8, I64, I64]:
+    """Each block's frame (the magic before a term's first block, the block's signed length,
+    negative for a term's last block, and its info), end to end; with where each starts and
+    its length."""
+    count = len(data_len)
+    first_block = np.zeros(count, dtype=np.bool_)
+    first_block[term_blocks] = True
+    last_block = np.zeros(count, dtype=np.bool_)
+    last_block[term_blocks + nblocks - 1] = True
+    size = info.length + data_len
+    frame_len = 4 * first_block + 4 + info.length
+    frame_at = exclusive_cumsum(frame_len)
+    frames = np.zeros(int(frame_len.sum()), dtype=np.uint8)
+    magic_at = frame_at[first_block]
+    for k, byte in enumerate(_MAGIC):
+        frames[magic_at + k] = byte
+    length_at = frame_at + 4 * first_block
+    signed = np.where(last_block, -size, size).astype(">i4").view(np.uint8).reshape(-1, 4)
+    for k in range(4):
+        frames[length_at + k] = signed[:, k]
+    scatter(frames, length_at + 4, info)
+    return frames, frame_at, frame_len
+
+
 def _write_chunk(
     df: I64,
     doc: I64,
@@ -169,23 +195,7 @@ def _write_chunk(
             comp[b] = compression
     info = block_infos(counts, doc[firsts + counts - 1], max_weight, comp, min_lb, max_lb)
     # the stream: per term b"W3Bl", then per block its signed length, info and data
-    first_block = np.zeros(len(counts), dtype=np.bool_)
-    first_block[term_blocks] = True
-    last_block = np.zeros(len(counts), dtype=np.bool_)
-    last_block[term_blocks + nblocks - 1] = True
-    size = info.length + data_len
-    # each block's frame (magic for a term's first block, signed length, info), end to end
-    frame_len = 4 * first_block + 4 + info.length
-    frame_at = exclusive_cumsum(frame_len)
-    frames = np.zeros(int(frame_len.sum()), dtype=np.uint8)
-    magic_at = frame_at[first_block]
-    for k, byte in enumerate(_MAGIC):
-        frames[magic_at + k] = byte
-    length_at = frame_at + 4 * first_block
-    signed = np.where(last_block, -size, size).astype(">i4").view(np.uint8).reshape(-1, 4)
-    for k in range(4):
-        frames[length_at + k] = signed[:, k]
-    scatter(frames, length_at + 4, info)
+    frames, frame_at, frame_len = _block_frames(info, data_len, term_blocks, nblocks)
     frame_bytes = frames.tobytes()
     frame_start = frame_at.tolist()
     frame_end = (frame_at + frame_len).tolist()

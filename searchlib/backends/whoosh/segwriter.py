@@ -337,7 +337,17 @@ class BatchWriter(SegmentWriter):  # type: ignore[misc]
                         stored[name] = customval
                     if has_column:
                         cols.append((name, self._column_value(plan, customval)))
-        # the document is valid: record it
+        self._record(docnum, pending, pending_generic, stored, cols)
+
+    def _record(
+        self,
+        docnum: int,
+        pending: list[tuple[FieldBuffer, list[int], float]],
+        pending_generic: list[tuple[FieldBuffer, list[Any], int]],
+        stored: dict[str, Any],
+        cols: list[tuple[str, Any]],
+    ) -> None:
+        """Record a document found valid: its postings, stored fields and column values."""
         for buffer, ids, boost in pending:
             buffer.ids.extend(ids)
             buffer.docs.append(docnum)
