@@ -341,9 +341,9 @@ string split on --list-separator; the kinds not mapped are still found by the ex
 @click.option(
     "--procs",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes for indexing.",
+    default=None,
+    help="Processes preparing articles (reading, entities, signatures) for the one writer "
+    "[default: the cores available].",
 )
 @click.option(
     "--batch-size",
@@ -382,7 +382,7 @@ def index_cmd(
     tags: tuple[str, ...],
     tag_from_folder: bool,
     keep_copies: bool,
-    procs: int,
+    procs: int | None,
     batch_size: int,
     lock_timeout: float,
     merge: bool,
@@ -418,7 +418,7 @@ def index_cmd(
                 ix,
                 paths,
                 options=options,
-                procs=procs,
+                procs=procs or _cores(),
                 strict=strict,
                 batch_size=batch_size,
                 merge=merge,
@@ -760,6 +760,13 @@ def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
     click.echo(f"deleted {deleted} of {len(ids)}", err=True)
     if deleted < len(ids):
         sys.exit(EXIT_ERROR)
+
+
+def _cores() -> int:
+    """The cores available: indexing's default number of processes."""
+    from .pipeline import available_cores
+
+    return available_cores()
 
 
 __all__ = ["main", "search_options"]

@@ -280,6 +280,14 @@ def _worker_main(
         results.put(_prepare_all(extractor, make_document, task))
 
 
+def available_cores() -> int:
+    """The cores this process may run on (the default number of worker processes)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 class Workers(Generic[T]):
     """Worker processes that prepare articles (entity extraction and the engine's document)
     while this process writes them; answers come back in the order the articles went in.

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import IndexCorrupt, SearchlibError, UsageError
 from ..index import Index
+from ..pipeline import available_cores
 from .cache import Gate, GenerationCache
 from .errors import describe_validation_errors, error_response, public_message, status_of
 
@@ -334,10 +335,7 @@ def _version() -> str:
 def default_workers() -> int:
     """The number of worker processes :func:`serve` starts by default: the cores this process
     may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    return available_cores()
 
 
 def serve(
