@@ -129,6 +129,10 @@ Signatures: TypeAlias = "npt.NDArray[np.uint32]"
 """Near-duplicate signatures, one row per article (see :mod:`searchlib.dedup`)."""
 
 
+Keys: TypeAlias = "Sequence[Any] | npt.NDArray[Any]"
+"""The keys of many matches (:meth:`Reader.keys`): a sequence, or a compact numpy array."""
+
+
 @runtime_checkable
 class Reader(Protocol):
     """One consistent view of the index, for the length of one request."""
@@ -159,6 +163,18 @@ class Reader(Protocol):
 
     def word_frequency(self, word: str) -> int:
         """In how many articles a folded word (as written) occurs, title or body."""
+        ...
+
+    def word_counts(self, request: MatchRequest, *, min_count: int) -> tuple[int, Counter[str]]:
+        """How many articles match ``request`` (its ranking, depth and counts are ignored) and,
+        for each folded word (as written) in the title or body of at least ``min_count`` of
+        them, in how many it occurs."""
+        ...
+
+    def keys(self, request: MatchRequest) -> Keys:
+        """The :attr:`Candidate.key` of every match of ``request``, compactly (an integer array
+        for Whoosh): newest first when ``request.sort`` is ``"date"`` (undated last), else in
+        index order. Its ranking, depth and counts are ignored."""
         ...
 
     def near_words(self, word: str, maxdist: int) -> list[tuple[str, int]]:
@@ -265,6 +281,7 @@ __all__ = [
     "Candidate",
     "Coverage",
     "Damage",
+    "Keys",
     "MatchRequest",
     "MatchSet",
     "Reader",

@@ -1,0 +1,177 @@
+"""Per-segment word tables: which words (the spelling field's) each document holds.
+
+Significant-terms analysis needs, for the matches of a search, in how many of them each word
+occurs. Whoosh keeps no term vectors here, so each immutable segment gets a forward table
+built once from the spelling field's postings (every distinct word of the title and body,
+lower-cased and folded, unstemmed): for each document, the ordinals of its words, stored as
+one flat array with row offsets. Counting the words of a set of matches is then a gather and
+a ``bincount``, whatever the number of matches.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ...backend import MatchRequest
+from ...ranking import IntArray
+from . import schema as sf
+from .docvalues import DocValues, segment_key
+from .scoring import PostingsCache, _decode
+
+
+class SegmentWords:
+    """The words of one segment's documents (local document numbers).
+
+    ``vocab[i]`` is the word with ordinal ``i``; document ``d`` holds the ordinals
+    ``vals[indptr[d]:indptr[d + 1]]``.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        size = int(reader.doc_count_all())
+        vocab: list[str] = []
+        doc_parts: list[IntArray] = []
+        for term in reader.lexicon(sf.SPELL) if sf.SPELL in reader.indexed_field_names() else ():
+            word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            ids, _ = _decode(reader, sf.SPELL, word)
+            if len(ids):
+                vocab.append(word)
+                doc_parts.append(ids)
+        self.vocab = tuple(vocab)
+        if doc_parts:
+            docs = np.concatenate(doc_parts)
+            vals = np.repeat(
+                np.arange(len(doc_parts), dtype=np.int32),
+                np.fromiter((len(p) for p in doc_parts), dtype=np.int64, count=len(doc_parts)),
+            )
+            order = np.argsort(docs, kind="stable")
+            self.vals: IntArray = vals[order]
+            per_doc = np.bincount(docs, minlength=size)
+        else:
+            self.vals = np.zeros(0, dtype=np.int32)
+            per_doc = np.zeros(size, dtype=np.int64)
+        self.indptr: npt.NDArray[np.int64] = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(per_doc, out=self.indptr[1:])
+
+    def count(self, docs: IntArray) -> npt.NDArray[np.int64]:
+        """In how many of ``docs`` (distinct local document numbers) each word occurs, by
+        ordinal."""
+        if not len(docs) or not self.vocab:
+            return np.zeros(len(self.vocab), dtype=np.int64)
+        starts = self.indptr[docs]
+        lengths = self.indptr[docs + 1] - starts
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(len(self.vocab), dtype=np.int64)
+        ends = np.cumsum(lengths)
+        shift = np.repeat(starts - (ends - lengths), lengths)
+        picked = self.vals[shift + np.arange(total, dtype=np.int64)]
+        return np.bincount(picked, minlength=len(self.vocab))
+
+
+class WordTables:
+    """Word tables for the segments of an index, built lazily and shared by threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._build = threading.Lock()
+        self._segments: dict[str, SegmentWords] = {}
+
+    def for_reader(self, reader: Any) -> SegmentWords:
+        """The table of one segment reader (built on first use)."""
+        key = segment_key(reader)
+        with self._lock:
+            found = self._segments.get(key)
+        if found is None:
+            with self._build:
+                with self._lock:
+                    found = self._segments.get(key)
+                if found is None:
+                    found = SegmentWords(reader)
+                    with self._lock:
+                        self._segments[key] = found
+        return found
+
+    def retain(self, segment_ids: Collection[str]) -> None:
+        """Forget the tables of segments that no longer exist."""
+        with self._lock:
+            for key in [k for k in self._segments if k not in segment_ids]:
+                del self._segments[key]
+
+
+def word_counts(
+    searcher: Any,
+    request: MatchRequest,
+    docvalues: DocValues,
+    postings: PostingsCache | None,
+    tables: WordTables,
+    *,
+    min_count: int,
+) -> tuple[int, Counter[str]]:
+    """The number of matches of ``request`` and, for each word in at least ``min_count`` of
+    them, in how many it occurs."""
+    from dataclasses import replace
+
+    from .matching import Budget, Filters, _match
+
+    request = replace(request, depth=0, facets=(), histogram=False, scored=False)
+    filters = Filters(searcher, request)
+    if filters.nothing:
+        return 0, Counter()
+    matched, _ = _match(searcher, request, docvalues, postings, filters, Budget(request.deadline))
+    live = [segment_key(r) for r, _ in searcher.reader().leaf_readers()]
+    tables.retain(live)
+    total = 0
+    per_segment: list[tuple[SegmentWords, npt.NDArray[np.int64]]] = []
+    for sub, _, _, docs in matched:
+        total += len(docs)
+        table = tables.for_reader(sub.reader())
+        per_segment.append((table, table.count(docs)))
+    out: Counter[str] = Counter()
+    if len(per_segment) == 1:
+        table, counts = per_segment[0]
+        vocab = table.vocab
+        keep = np.flatnonzero(counts >= max(min_count, 1))
+        out.update(dict(zip([vocab[i] for i in keep.tolist()], counts[keep].tolist(), strict=True)))
+        return total, out
+    for table, counts in per_segment:
+        vocab = table.vocab
+        for i in np.flatnonzero(counts).tolist():
+            out[vocab[i]] += int(counts[i])
+    if min_count > 1:
+        out = Counter({w: n for w, n in out.items() if n >= min_count})
+    return total, out
+
+
+def match_keys(
+    searcher: Any, request: MatchRequest, docvalues: DocValues, postings: PostingsCache | None
+) -> npt.NDArray[np.int64]:
+    """The global document numbers of every match of ``request``: newest first when its sort is
+    ``"date"`` (undated last, ties in index order), else in index order."""
+    from dataclasses import replace
+
+    from ...ranking import NO_DAY
+    from .matching import Budget, Filters, _match
+
+    request = replace(request, depth=0, facets=(), histogram=False, scored=False)
+    filters = Filters(searcher, request)
+    if filters.nothing:
+        return np.zeros(0, dtype=np.int64)
+    matched, _ = _match(searcher, request, docvalues, postings, filters, Budget(request.deadline))
+    if not matched:
+        return np.zeros(0, dtype=np.int64)
+    keys = np.concatenate([docs.astype(np.int64) + offset for _, offset, _, docs in matched])
+    if request.sort != "date":
+        return keys
+    days = np.concatenate([table.days[docs] for _, _, table, docs in matched]).astype(np.int64)
+    days[days == NO_DAY] = -1  # day numbers are positive: undated last
+    order = np.argsort(-days, kind="stable")
+    return keys[order]
+
+
+__all__ = ["SegmentWords", "WordTables", "match_keys", "word_counts"]
