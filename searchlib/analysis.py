@@ -33,7 +33,7 @@ import io
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -803,7 +803,7 @@ def export_record(article: Article, fields: Sequence[str]) -> dict[str, Any]:
 
 
 def export_lines(
-    articles: Iterator[Article] | Sequence[Article],
+    articles: Iterable[Article],
     *,
     format: ExportFormat = "csv",
     fields: Sequence[str] | str | None = None,

@@ -218,7 +218,7 @@ def _build(
     from starlette.exceptions import HTTPException
     from starlette.responses import Response
 
-    from . import routes
+    from . import analysis, routes
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -288,7 +288,9 @@ def _build(
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_middleware(_Guard, max_body_bytes=max_body_bytes)
     app.include_router(routes.router)
+    app.include_router(analysis.router)
     app.include_router(routes.page_router)
+    app.include_router(analysis.page_router)
     return app
 
 
