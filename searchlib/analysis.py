@@ -701,6 +701,32 @@ def _bucketed(days: Counter[int], interval: Interval, position: dict[str, int]) 
 # -- export ------------------------------------------------------------------------------------
 
 
+class _Lease:
+    """A borrowed view of the index, released once."""
+
+    def __init__(self, index: Index) -> None:
+        self.context = index.backend.reader()
+        self.reader: Reader = self.context.__enter__()
+        self.closed = False
+
+    def release(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.context.__exit__(None, None, None)
+
+
+def _stream(lease: _Lease, keys: Any, total: int) -> Iterator[Article]:
+    try:
+        for start in range(0, total, EXPORT_BATCH):
+            if lease.closed:
+                return
+            chunk = keys[start : start + EXPORT_BATCH]
+            batch = chunk.tolist() if isinstance(chunk, np.ndarray) else list(chunk)
+            yield from lease.reader.articles(batch)
+    finally:
+        lease.release()
+
+
 class Export:
     """Every match of a selection, streamed: iterate for the articles, ``total`` says how many.
 
@@ -711,35 +737,25 @@ class Export:
     """
 
     def __init__(self, index: Index, request: SearchRequest, sort: ExportSort) -> None:
-        self._context = index.backend.reader()
-        self._reader: Reader = self._context.__enter__()
-        self._closed = False
+        self._lease = _Lease(index)
         try:
             self.query, match = _match(
-                self._reader, request, sort="date" if sort == "date" else "relevance"
+                self._lease.reader, request, sort="date" if sort == "date" else "relevance"
             )
-            self._keys = self._reader.keys(match)
+            keys = self._lease.reader.keys(match)
         except BaseException:
-            self.close()
+            self._lease.release()
             raise
-        self.total: int = len(self._keys)
+        self.total: int = len(keys)
+        self._articles = _stream(self._lease, keys, self.total)
 
     def __iter__(self) -> Iterator[Article]:
-        try:
-            for start in range(0, self.total, EXPORT_BATCH):
-                if self._closed:
-                    return
-                chunk = self._keys[start : start + EXPORT_BATCH]
-                keys = chunk.tolist() if isinstance(chunk, np.ndarray) else list(chunk)
-                yield from self._reader.articles(keys)
-        finally:
-            self.close()
+        """The articles (one pass: iterating again continues where the last pass stopped)."""
+        return self._articles
 
     def close(self) -> None:
         """Release the view of the index (safe to call twice)."""
-        if not self._closed:
-            self._closed = True
-            self._context.__exit__(None, None, None)
+        self._lease.release()
 
     def __enter__(self) -> Export:
         return self
