@@ -22,7 +22,7 @@ count expected from its row and column totals. Only terms more frequent in the f
 than in the rest are kept; G² above 3.84 is significant at p < 0.05, above 10.83 at p < 0.001
 (one degree of freedom). Words are the words of titles and bodies, lower-cased and unaccented
 as indexed, without stop words and numbers, shown in their most frequent written form among
-the best matches ("OPEC", "Aleppo").
+the best matches ("OPEC", "Aleppo"; lower-cased when none of those has the word).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,7 +78,7 @@ MAX_SERIES = 20
 #: Entities of a co-occurrence network whose links to each other are counted, at most.
 MAX_LINKS = 30
 #: How many of the best matches are read to find each word's written form.
-DISPLAY_SAMPLE = 25
+DISPLAY_SAMPLE = 12
 #: Articles read from the index at a time by an export.
 EXPORT_BATCH = 500
 
@@ -303,11 +304,14 @@ def _rank(
     b = np.asarray(bg(names), dtype=np.int64)
     b = np.maximum(b, a)  # a background that contains the foreground
     scores = g_squared(a, n1, b, n2)
-    order: list[int]
+    primary = a if by_count else scores
+    keep = np.arange(len(names)) if by_count else np.flatnonzero(scores > 0)
+    if len(keep) > limit:  # only the first ``limit`` (ties at the edge included) are sorted
+        edge = np.partition(primary[keep], len(keep) - limit)[len(keep) - limit]
+        keep = keep[primary[keep] >= edge]
     if by_count:
-        order = sorted(range(len(names)), key=lambda i: (-a[i], -scores[i], names[i]))
+        order = sorted(keep.tolist(), key=lambda i: (-a[i], -scores[i], names[i]))
     else:
-        keep = np.flatnonzero(scores > 0)
         order = sorted(keep.tolist(), key=lambda i: (-scores[i], -a[i], names[i]))
     return [
         SignificantTerm(
@@ -343,10 +347,18 @@ def _plain_word(word: str) -> bool:
 
 def _written_forms(articles: Sequence[Article], wanted: set[str]) -> dict[str, str]:
     """The most frequent written form of each wanted (folded) word in the articles."""
+    if not wanted:
+        return {}
+    pattern = re.compile(
+        r"(?<![\w*])(?:"
+        + "|".join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))
+        + r")(?![\w*])",
+        re.IGNORECASE,
+    )
     forms: dict[str, Counter[str]] = {}
     for article in articles:
         for text in (article.title, article.body):
-            for token in tx.tokens(text):
+            for token in pattern.findall(text):
                 folded = tx.fold(token)
                 if folded in wanted:
                     forms.setdefault(folded, Counter())[token] += 1
@@ -472,18 +484,18 @@ def _significant_words(
     from .query import Every
 
     _, fg_words = reader.word_counts(fg_match, min_count=min_count)
+    candidates = [w for w in fg_words if _plain_word(w)]
     if bg_match is None:
         bg_match = MatchRequest(tree=Every(), depth=0, scored=False)
-    _, bg_words = reader.word_counts(bg_match, min_count=1)
+    _, bg_words = reader.word_counts(bg_match, min_count=1, words=candidates)
     ranked_terms = _rank(
         "word",
-        fg_words,
+        Counter({w: fg_words[w] for w in candidates}),
         n1,
         _lookup(bg_words),
         n2,
         limit=limit,
         min_count=min_count,
-        skip=lambda w: not _plain_word(w),
     )
     if not ranked_terms:
         return ()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, runtime_checkable
@@ -165,10 +165,12 @@ class Reader(Protocol):
         """In how many articles a folded word (as written) occurs, title or body."""
         ...
 
-    def word_counts(self, request: MatchRequest, *, min_count: int) -> tuple[int, Counter[str]]:
+    def word_counts(
+        self, request: MatchRequest, *, min_count: int, words: Collection[str] | None = None
+    ) -> tuple[int, Counter[str]]:
         """How many articles match ``request`` (its ranking, depth and counts are ignored) and,
         for each folded word (as written) in the title or body of at least ``min_count`` of
-        them, in how many it occurs."""
+        them (only the ``words`` given, when given), in how many it occurs."""
         ...
 
     def keys(self, request: MatchRequest) -> Keys:

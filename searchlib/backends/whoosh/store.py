@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -700,7 +700,9 @@ class WhooshReader:
         """In how many articles a folded word occurs (title or body, as written)."""
         return self.backend.guarded(lambda: int(self.searcher.doc_frequency(sf.SPELL, word)))
 
-    def word_counts(self, request: MatchRequest, *, min_count: int) -> tuple[int, Counter[str]]:
+    def word_counts(
+        self, request: MatchRequest, *, min_count: int, words: Collection[str] | None = None
+    ) -> tuple[int, Counter[str]]:
         """How many articles match, and in how many of them each word occurs."""
         from .words import WordTables, word_counts
 
@@ -711,7 +713,13 @@ class WhooshReader:
             tables = b._words
         return b.guarded(
             lambda: word_counts(
-                self.searcher, request, b._docvalues, b._postings, tables, min_count=min_count
+                self.searcher,
+                request,
+                b._docvalues,
+                b._postings,
+                tables,
+                min_count=min_count,
+                words=words,
             )
         )
 

@@ -55,8 +55,19 @@ class SegmentWords:
         else:
             self.vals = np.zeros(0, dtype=np.int32)
             per_doc = np.zeros(size, dtype=np.int64)
+        self.size = size
         self.indptr: npt.NDArray[np.int64] = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(per_doc, out=self.indptr[1:])
+        #: In how many of the segment's documents each word occurs (deleted ones included:
+        #: used only when every document of the segment matches, so none is deleted).
+        self.totals: npt.NDArray[np.int64] = np.bincount(self.vals, minlength=len(self.vocab))
+        self._ordinals: dict[str, int] | None = None
+
+    def ordinals(self) -> dict[str, int]:
+        """Word -> ordinal (made on first use)."""
+        if self._ordinals is None:
+            self._ordinals = {w: i for i, w in enumerate(self.vocab)}
+        return self._ordinals
 
     def count(self, docs: IntArray) -> npt.NDArray[np.int64]:
         """In how many of ``docs`` (distinct local document numbers) each word occurs, by
@@ -112,9 +123,10 @@ def word_counts(
     tables: WordTables,
     *,
     min_count: int,
+    words: Collection[str] | None = None,
 ) -> tuple[int, Counter[str]]:
     """The number of matches of ``request`` and, for each word in at least ``min_count`` of
-    them, in how many it occurs."""
+    them (only ``words``, when given), in how many it occurs."""
     from dataclasses import replace
 
     from .matching import Budget, Filters, _match
@@ -124,26 +136,31 @@ def word_counts(
     if filters.nothing:
         return 0, Counter()
     matched, _ = _match(searcher, request, docvalues, postings, filters, Budget(request.deadline))
-    live = [segment_key(r) for r, _ in searcher.reader().leaf_readers()]
-    tables.retain(live)
+    tables.retain([segment_key(r) for r, _ in searcher.reader().leaf_readers()])
     total = 0
-    per_segment: list[tuple[SegmentWords, npt.NDArray[np.int64]]] = []
+    out: Counter[str] = Counter()
+    wanted = list(dict.fromkeys(words)) if words is not None else None
     for sub, _, _, docs in matched:
         total += len(docs)
         table = tables.for_reader(sub.reader())
-        per_segment.append((table, table.count(docs)))
-    out: Counter[str] = Counter()
-    if len(per_segment) == 1:
-        table, counts = per_segment[0]
+        counts = table.totals if len(docs) == table.size else table.count(docs)
+        if wanted is not None:
+            ordinals = table.ordinals()
+            for word in wanted:
+                i = ordinals.get(word)
+                if i is not None and counts[i]:
+                    out[word] += int(counts[i])
+            continue
         vocab = table.vocab
-        keep = np.flatnonzero(counts >= max(min_count, 1))
-        out.update(dict(zip([vocab[i] for i in keep.tolist()], counts[keep].tolist(), strict=True)))
-        return total, out
-    for table, counts in per_segment:
-        vocab = table.vocab
-        for i in np.flatnonzero(counts).tolist():
-            out[vocab[i]] += int(counts[i])
-    if min_count > 1:
+        keep = np.flatnonzero(counts >= (max(min_count, 1) if len(matched) == 1 else 1))
+        values = counts[keep].tolist()
+        names = [vocab[i] for i in keep.tolist()]
+        if len(matched) == 1:
+            out = Counter(dict(zip(names, values, strict=True)))
+        else:
+            for name, n in zip(names, values, strict=True):
+                out[name] += n
+    if min_count > 1 and (len(matched) > 1 or wanted is not None):
         out = Counter({w: n for w, n in out.items() if n >= min_count})
     return total, out
 
