@@ -811,8 +811,8 @@ def check_fields(fields: Sequence[str] | str | None) -> tuple[str, ...]:
     return names
 
 
-def export_record(article: Article, fields: Sequence[str]) -> dict[str, Any]:
-    """One article as an export row: the fields asked for (lists stay lists)."""
+def _getters(fields: Sequence[str]) -> list[Callable[[Article], Any]]:
+    """How to read each export column from an article."""
     values: dict[str, Callable[[Article], Any]] = {
         "id": lambda a: a.id,
         "date": lambda a: a.date.isoformat() if a.date else None,
@@ -827,7 +827,12 @@ def export_record(article: Article, fields: Sequence[str]) -> dict[str, Any]:
         "related": lambda a: list(a.related),
         "body": lambda a: a.body,
     }
-    return {f: values[f](article) for f in fields}
+    return [values[f] for f in fields]
+
+
+def export_record(article: Article, fields: Sequence[str]) -> dict[str, Any]:
+    """One article as an export row: the fields asked for (lists stay lists)."""
+    return {f: get(article) for f, get in zip(fields, _getters(fields), strict=True)}
 
 
 def export_lines(
@@ -836,24 +841,26 @@ def export_lines(
     format: ExportFormat = "csv",
     fields: Sequence[str] | str | None = None,
 ) -> Iterator[str]:
-    """The export as text, one line at a time (each ending in a newline): CSV with a header
-    (list values joined with ``"; "``) or JSON Lines."""
+    """The export as text, one line per article (each ending in a newline; CSV starts with
+    its header): CSV (list values joined with ``"; "``) or JSON Lines."""
     if format not in get_args(ExportFormat):
         raise QueryError(
             f"format must be one of {', '.join(get_args(ExportFormat))}, not {format!r}"
         )
     names = check_fields(fields)
+    getters = _getters(names)
     if format == "jsonl":
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
         for article in articles:
-            yield json.dumps(export_record(article, names), ensure_ascii=False) + "\n"
+            yield dumps({f: get(article) for f, get in zip(names, getters, strict=True)}) + "\n"
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(names)
     yield _take(buffer)
     for article in articles:
-        row = export_record(article, names)
-        writer.writerow(["; ".join(v) if isinstance(v, list) else v for v in row.values()])
+        row = [get(article) for get in getters]
+        writer.writerow(["; ".join(v) if isinstance(v, list) else v for v in row])
         yield _take(buffer)
 
 

@@ -48,7 +48,9 @@
       table.append(el("caption", {}, KIND_LABELS[kind] || kind));
       const head = el("tr");
       for (const h of ["", "G²", "here", "all"]) head.append(el("th", { scope: "col" }, h));
-      table.append(el("thead")).append(head);
+      const thead = el("thead");
+      thead.append(head);
+      table.append(thead);
       const body = el("tbody");
       for (const t of terms) {
         const row = el("tr");
@@ -62,7 +64,11 @@
           el("td", { class: "num" }, fmt(t.foreground)), el("td", { class: "num" }, fmt(t.background)));
         body.append(row);
       }
-      if (!terms.length) body.append(el("tr")).append(el("td", { colspan: "4" }, "none"));
+      if (!terms.length) {
+        const row = el("tr");
+        row.append(el("td", { colspan: "4" }, "none"));
+        body.append(row);
+      }
       table.append(body);
       grid.append(table);
     }
@@ -79,10 +85,12 @@
       "aria-label": `Network of the entities that appear with ${data.subject}` });
     const top = Math.max(1, ...nodes.map((n) => n.foreground));
     const pos = new Map();
+    const dirs = new Map();
     nodes.forEach((n, i) => {
       const angle = (2 * Math.PI * i) / Math.max(1, nodes.length) - Math.PI / 2;
-      const ring = i % 2 ? R * 0.78 : R;
+      const ring = i % 2 ? R * 0.8 : R;
       pos.set(n.term, [cx + ring * Math.cos(angle), cy + ring * Math.sin(angle)]);
+      dirs.set(n.term, [Math.cos(angle), Math.sin(angle)]);
     });
     const maxLink = Math.max(1, ...data.links.map((l) => l.count));
     for (const link of data.links) {
@@ -103,7 +111,10 @@
       const group = svg("a", { href: `analysis?view=cooccur&q=${encodeURIComponent(n.term)}` });
       const circle = svg("circle", { cx: x, cy: y, r: 4 + (10 * Math.sqrt(n.foreground)) / Math.sqrt(top), class: n.kind });
       circle.append(svg("title", {}, `${n.term} (${n.kind}): ${n.foreground} articles together, G² ${n.score.toFixed(1)}`));
-      group.append(circle, svg("text", { x, y: y - 14, "text-anchor": "middle" }, n.term));
+      const [dx, dy] = dirs.get(n.term);
+      const anchor = Math.abs(dx) < 0.3 ? "middle" : dx > 0 ? "start" : "end";
+      const label = svg("text", { x: x + dx * 16, y: y + dy * 16 + 4, "text-anchor": anchor }, n.term);
+      group.append(circle, label);
       chart.append(group);
     }
     out.append(chart);
@@ -119,7 +130,9 @@
     const table = el("table", { class: "cooccur-table" });
     const head = el("tr");
     for (const h of ["Entity", "Kind", "Together", "G²", "In all"]) head.append(el("th", { scope: "col" }, h));
-    table.append(el("thead")).append(head);
+    const thead = el("thead");
+    thead.append(head);
+    table.append(thead);
     const body = el("tbody");
     for (const n of data.entities) {
       const row = el("tr");
