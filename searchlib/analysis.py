@@ -294,14 +294,29 @@ def _rank(
     *,
     limit: int,
     min_count: int,
-    skip: Callable[[str], bool] = lambda _: False,
     by_count: bool = False,
 ) -> list[SignificantTerm]:
-    names = [t for t, n in fg.items() if n >= min_count and not skip(t)]
+    """The terms of ``fg`` (carried by at least ``min_count`` articles), scored and picked."""
+    names = [t for t, n in fg.items() if n >= min_count]
     if not names:
         return []
-    a = np.fromiter((fg[t] for t in names), dtype=np.int64, count=len(names))
+    a = np.fromiter(map(fg.__getitem__, names), dtype=np.int64, count=len(names))
     b = np.asarray(bg(names), dtype=np.int64)
+    return _pick(kind, names, a, b, n1, n2, limit=limit, by_count=by_count)
+
+
+def _pick(
+    kind: TermKind,
+    names: Sequence[str],
+    a: np.ndarray,
+    b: np.ndarray,
+    n1: int,
+    n2: int,
+    *,
+    limit: int,
+    by_count: bool = False,
+) -> list[SignificantTerm]:
+    """The first ``limit`` terms: by score (only those over-represented), or by count."""
     b = np.maximum(b, a)  # a background that contains the foreground
     scores = g_squared(a, n1, b, n2)
     primary = a if by_count else scores
@@ -334,15 +349,13 @@ def _lookup(counts: Counter[str]) -> Callable[[Sequence[str]], list[int]]:
     return look
 
 
+_UNLISTED = tx.STOP_WORDS | QUESTION_WORDS
+_NUMBER = re.compile(r"[\d.,]+\Z").match
+
+
 def _plain_word(word: str) -> bool:
     """A word worth listing: not a stop word, a number or a single character."""
-    return (
-        len(word) > 1
-        and word not in tx.STOP_WORDS
-        and word not in QUESTION_WORDS
-        and not word.replace(".", "").replace(",", "").isdigit()
-        and not word.isdigit()
-    )
+    return len(word) > 1 and word not in _UNLISTED and _NUMBER(word) is None
 
 
 def _written_forms(articles: Sequence[Article], wanted: set[str]) -> dict[str, str]:
@@ -484,19 +497,13 @@ def _significant_words(
     from .query import Every
 
     _, fg_words = reader.word_counts(fg_match, min_count=min_count)
-    candidates = [w for w in fg_words if _plain_word(w)]
+    names = [w for w in fg_words if _plain_word(w)]
     if bg_match is None:
         bg_match = MatchRequest(tree=Every(), depth=0, scored=False)
-    _, bg_words = reader.word_counts(bg_match, min_count=1, words=candidates)
-    ranked_terms = _rank(
-        "word",
-        Counter({w: fg_words[w] for w in candidates}),
-        n1,
-        _lookup(bg_words),
-        n2,
-        limit=limit,
-        min_count=min_count,
-    )
+    _, bg_words = reader.word_counts(bg_match, min_count=1, words=names)
+    a = np.fromiter(map(fg_words.__getitem__, names), dtype=np.int64, count=len(names))
+    b = np.fromiter((bg_words.get(w, 0) for w in names), dtype=np.int64, count=len(names))
+    ranked_terms = _pick("word", names, a, b, n1, n2, limit=limit)
     if not ranked_terms:
         return ()
     forms = _written_forms(reader.articles([c.key for c in ranked]), {t.term for t in ranked_terms})

@@ -43,6 +43,8 @@ class SegmentWords:
                 vocab.append(word)
                 doc_parts.append(ids)
         self.vocab = tuple(vocab)
+        #: The same words as an array, to pick many at once.
+        self.words: npt.NDArray[np.object_] = np.array(vocab, dtype=object)
         if doc_parts:
             docs = np.concatenate(doc_parts)
             vals = np.repeat(
@@ -146,15 +148,19 @@ def word_counts(
         counts = table.totals if len(docs) == table.size else table.count(docs)
         if wanted is not None:
             ordinals = table.ordinals()
-            for word in wanted:
-                i = ordinals.get(word)
-                if i is not None and counts[i]:
-                    out[word] += int(counts[i])
+            found = np.fromiter(
+                (ordinals.get(w, -1) for w in wanted), dtype=np.int64, count=len(wanted)
+            )
+            known = found >= 0
+            values = np.zeros(len(wanted), dtype=np.int64)
+            values[known] = counts[found[known]]
+            hits = np.flatnonzero(values)
+            for j, n in zip(hits.tolist(), values[hits].tolist(), strict=True):
+                out[wanted[j]] += n
             continue
-        vocab = table.vocab
         keep = np.flatnonzero(counts >= (max(min_count, 1) if len(matched) == 1 else 1))
         values = counts[keep].tolist()
-        names = [vocab[i] for i in keep.tolist()]
+        names = table.words[keep].tolist()
         if len(matched) == 1:
             out = Counter(dict(zip(names, values, strict=True)))
         else:
