@@ -315,19 +315,28 @@ def _pick(
     *,
     limit: int,
     by_count: bool = False,
+    listed: Callable[[str], bool] | None = None,
 ) -> list[SignificantTerm]:
-    """The first ``limit`` terms: by score (only those over-represented), or by count."""
+    """The first ``limit`` terms: by score (only those over-represented), or by count;
+    ``listed`` leaves out the names it refuses (checked on the best ones only)."""
     b = np.maximum(b, a)  # a background that contains the foreground
     scores = g_squared(a, n1, b, n2)
     primary = a if by_count else scores
     keep = np.arange(len(names)) if by_count else np.flatnonzero(scores > 0)
-    if len(keep) > limit:  # only the first ``limit`` (ties at the edge included) are sorted
-        edge = np.partition(primary[keep], len(keep) - limit)[len(keep) - limit]
-        keep = keep[primary[keep] >= edge]
+    want = limit
+    while True:
+        chosen = keep
+        if len(keep) > want:  # only the first ``want`` (ties at the edge included) are sorted
+            edge = np.partition(primary[keep], len(keep) - want)[len(keep) - want]
+            chosen = keep[primary[keep] >= edge]
+        picked = [i for i in chosen.tolist() if listed is None or listed(names[i])]
+        if len(picked) >= limit or len(chosen) == len(keep):
+            break
+        want *= 4
     if by_count:
-        order = sorted(keep.tolist(), key=lambda i: (-a[i], -scores[i], names[i]))
+        order = sorted(picked, key=lambda i: (-a[i], -scores[i], names[i]))
     else:
-        order = sorted(keep.tolist(), key=lambda i: (-scores[i], -a[i], names[i]))
+        order = sorted(picked, key=lambda i: (-scores[i], -a[i], names[i]))
     return [
         SignificantTerm(
             kind=kind,
@@ -496,14 +505,19 @@ def _significant_words(
 ) -> tuple[SignificantTerm, ...]:
     from .query import Every
 
-    _, fg_words = reader.word_counts(fg_match, min_count=min_count)
-    names = [w for w in fg_words if _plain_word(w)]
     if bg_match is None:
         bg_match = MatchRequest(tree=Every(), depth=0, scored=False)
-    _, bg_words = reader.word_counts(bg_match, min_count=1, words=names)
-    a = np.fromiter(map(fg_words.__getitem__, names), dtype=np.int64, count=len(names))
-    b = np.fromiter((bg_words.get(w, 0) for w in names), dtype=np.int64, count=len(names))
-    ranked_terms = _pick("word", names, a, b, n1, n2, limit=limit)
+    found = reader.word_counts(fg_match, background=bg_match, min_count=min_count)
+    ranked_terms = _pick(
+        "word",
+        found.words,
+        np.asarray(found.counts, dtype=np.int64),
+        np.asarray(found.background_counts, dtype=np.int64),
+        n1,
+        n2,
+        limit=limit,
+        listed=_plain_word,
+    )
     if not ranked_terms:
         return ()
     forms = _written_forms(reader.articles([c.key for c in ranked]), {t.term for t in ranked_terms})

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, runtime_checkable
@@ -129,6 +129,19 @@ Signatures: TypeAlias = "npt.NDArray[np.uint32]"
 """Near-duplicate signatures, one row per article (see :mod:`searchlib.dedup`)."""
 
 
+@dataclass(frozen=True)
+class WordCounts:
+    """Word counts of a foreground and a background (:meth:`Reader.word_counts`): ``words[i]``
+    is in ``counts[i]`` of the ``total`` foreground articles and in ``background_counts[i]`` of
+    the ``background_total`` background articles."""
+
+    total: int
+    background_total: int
+    words: Sequence[str]
+    counts: npt.NDArray[np.int64]
+    background_counts: npt.NDArray[np.int64]
+
+
 Keys: TypeAlias = "Sequence[Any] | npt.NDArray[Any]"
 """The keys of many matches (:meth:`Reader.keys`): a sequence, or a compact numpy array."""
 
@@ -166,11 +179,12 @@ class Reader(Protocol):
         ...
 
     def word_counts(
-        self, request: MatchRequest, *, min_count: int, words: Collection[str] | None = None
-    ) -> tuple[int, Counter[str]]:
-        """How many articles match ``request`` (its ranking, depth and counts are ignored) and,
-        for each folded word (as written) in the title or body of at least ``min_count`` of
-        them (only the ``words`` given, when given), in how many it occurs."""
+        self, request: MatchRequest, *, background: MatchRequest, min_count: int
+    ) -> WordCounts:
+        """The words (folded, as written: title or body) of the articles matching ``request``
+        that at least ``min_count`` of them hold, with in how many of those and of the
+        articles matching ``background`` each occurs (rankings, depths and counts of both
+        requests are ignored)."""
         ...
 
     def keys(self, request: MatchRequest) -> Keys:
@@ -289,4 +303,5 @@ __all__ = [
     "Reader",
     "Signatures",
     "Status",
+    "WordCounts",
 ]

@@ -15,7 +15,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from reference_backend import ReferenceBackend, ReferenceReader
 from searchlib import Article, Entity, Index, QueryError
 from searchlib import analysis as an
 from searchlib import text as tx
-from searchlib.backend import MatchRequest
+from searchlib.backend import MatchRequest, WordCounts
 from searchlib.facets import bucket_key
 
 # -- an independent reference ------------------------------------------------------------------
@@ -78,14 +78,23 @@ class AnalysisReader(ReferenceReader):
     """The reference reader, with the two reader methods analysis needs, written plainly."""
 
     def word_counts(
-        self, request: MatchRequest, *, min_count: int, words: Collection[str] | None = None
-    ) -> tuple[int, Counter[str]]:
+        self, request: MatchRequest, *, background: MatchRequest, min_count: int
+    ) -> WordCounts:
         found = self._candidates(request)
+        behind = self._candidates(background)
         counts: Counter[str] = Counter()
         for i in found:
             counts.update(self.docs[i].spelling())
-        return len(found), Counter(
-            {w: n for w, n in counts.items() if n >= min_count and (words is None or w in words)}
+        bg: Counter[str] = Counter()
+        for i in behind:
+            bg.update(self.docs[i].spelling())
+        words = [w for w, n in counts.items() if n >= min_count]
+        return WordCounts(
+            len(found),
+            len(behind),
+            words,
+            np.array([counts[w] for w in words], dtype=np.int64),
+            np.array([bg[w] for w in words], dtype=np.int64),
         )
 
     def keys(self, request: MatchRequest) -> Sequence[Any]:

@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -43,6 +43,7 @@ from ...backend import (
     MatchRequest,
     MatchSet,
     Signatures,
+    WordCounts,
 )
 from ...errors import (
     IndexCorrupt,
@@ -701,9 +702,9 @@ class WhooshReader:
         return self.backend.guarded(lambda: int(self.searcher.doc_frequency(sf.SPELL, word)))
 
     def word_counts(
-        self, request: MatchRequest, *, min_count: int, words: Collection[str] | None = None
-    ) -> tuple[int, Counter[str]]:
-        """How many articles match, and in how many of them each word occurs."""
+        self, request: MatchRequest, *, background: MatchRequest, min_count: int
+    ) -> WordCounts:
+        """The words of the matches, with their foreground and background counts."""
         from .words import WordTables, word_counts
 
         b = self.backend
@@ -715,11 +716,11 @@ class WhooshReader:
             lambda: word_counts(
                 self.searcher,
                 request,
+                background,
                 b._docvalues,
                 b._postings,
                 tables,
                 min_count=min_count,
-                words=words,
             )
         )
 

@@ -11,14 +11,13 @@ a ``bincount``, whatever the number of matches.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ...backend import MatchRequest
+from ...backend import MatchRequest, WordCounts
 from ...ranking import IntArray
 from . import schema as sf
 from .docvalues import DocValues, segment_key
@@ -117,18 +116,10 @@ class WordTables:
                 del self._segments[key]
 
 
-def word_counts(
-    searcher: Any,
-    request: MatchRequest,
-    docvalues: DocValues,
-    postings: PostingsCache | None,
-    tables: WordTables,
-    *,
-    min_count: int,
-    words: Collection[str] | None = None,
-) -> tuple[int, Counter[str]]:
-    """The number of matches of ``request`` and, for each word in at least ``min_count`` of
-    them (only ``words``, when given), in how many it occurs."""
+def _matched_docs(
+    searcher: Any, request: MatchRequest, docvalues: DocValues, postings: PostingsCache | None
+) -> dict[str, npt.NDArray[np.int32]]:
+    """The matching local document numbers of each segment (by segment key)."""
     from dataclasses import replace
 
     from .matching import Budget, Filters, _match
@@ -136,39 +127,78 @@ def word_counts(
     request = replace(request, depth=0, facets=(), histogram=False, scored=False)
     filters = Filters(searcher, request)
     if filters.nothing:
-        return 0, Counter()
+        return {}
     matched, _ = _match(searcher, request, docvalues, postings, filters, Budget(request.deadline))
-    tables.retain([segment_key(r) for r, _ in searcher.reader().leaf_readers()])
-    total = 0
-    out: Counter[str] = Counter()
-    wanted = list(dict.fromkeys(words)) if words is not None else None
-    for sub, _, _, docs in matched:
-        total += len(docs)
-        table = tables.for_reader(sub.reader())
-        counts = table.totals if len(docs) == table.size else table.count(docs)
-        if wanted is not None:
-            ordinals = table.ordinals()
-            found = np.fromiter(
-                (ordinals.get(w, -1) for w in wanted), dtype=np.int64, count=len(wanted)
-            )
-            known = found >= 0
-            values = np.zeros(len(wanted), dtype=np.int64)
-            values[known] = counts[found[known]]
-            hits = np.flatnonzero(values)
-            for j, n in zip(hits.tolist(), values[hits].tolist(), strict=True):
-                out[wanted[j]] += n
+    return {segment_key(sub.reader()): docs for sub, _, _, docs in matched}
+
+
+def word_counts(
+    searcher: Any,
+    request: MatchRequest,
+    background: MatchRequest,
+    docvalues: DocValues,
+    postings: PostingsCache | None,
+    tables: WordTables,
+    *,
+    min_count: int,
+) -> WordCounts:
+    """The words of the matches of ``request`` held by at least ``min_count`` of them, with
+    their counts there and among the matches of ``background``."""
+    fg = _matched_docs(searcher, request, docvalues, postings)
+    bg = _matched_docs(searcher, background, docvalues, postings)
+    readers = [r for r, _ in searcher.reader().leaf_readers()]
+    tables.retain([segment_key(r) for r in readers])
+    parts: list[tuple[SegmentWords, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+    for reader in readers:
+        key = segment_key(reader)
+        if key not in fg and key not in bg:
             continue
-        keep = np.flatnonzero(counts >= (max(min_count, 1) if len(matched) == 1 else 1))
-        values = counts[keep].tolist()
-        names = table.words[keep].tolist()
-        if len(matched) == 1:
-            out = Counter(dict(zip(names, values, strict=True)))
+        table = tables.for_reader(reader)
+        counts = table.count(fg[key]) if key in fg else np.zeros(len(table.vocab), np.int64)
+        docs = bg.get(key)
+        if docs is None:
+            bg_counts = np.zeros(len(table.vocab), np.int64)
+        elif len(docs) == table.size:
+            bg_counts = table.totals
         else:
-            for name, n in zip(names, values, strict=True):
-                out[name] += n
-    if min_count > 1 and (len(matched) > 1 or wanted is not None):
-        out = Counter({w: n for w, n in out.items() if n >= min_count})
-    return total, out
+            bg_counts = table.count(docs)
+        parts.append((table, counts, bg_counts))
+    total = sum(len(d) for d in fg.values())
+    background_total = sum(len(d) for d in bg.values())
+    floor = max(min_count, 1)
+    if len(parts) == 1:
+        table, counts, bg_counts = parts[0]
+        keep = np.flatnonzero(counts >= floor)
+        return WordCounts(
+            total, background_total, table.words[keep].tolist(), counts[keep], bg_counts[keep]
+        )
+    merged: dict[str, list[int]] = {}
+    for table, counts, bg_counts in parts:
+        nonzero = np.flatnonzero(counts)
+        for word, n, m in zip(
+            table.words[nonzero].tolist(),
+            counts[nonzero].tolist(),
+            bg_counts[nonzero].tolist(),
+            strict=True,
+        ):
+            entry = merged.setdefault(word, [0, 0])
+            entry[0] += n
+            entry[1] += m
+    # a word missing from the foreground of a segment may still be in its background
+    for table, counts, bg_counts in parts:
+        rest = np.flatnonzero((counts == 0) & (bg_counts > 0))
+        for word, m in zip(table.words[rest].tolist(), bg_counts[rest].tolist(), strict=True):
+            known = merged.get(word)
+            if known is not None:
+                known[1] += m
+    words = [w for w, (n, _) in merged.items() if n >= floor]
+    return WordCounts(
+        total,
+        background_total,
+        words,
+        np.fromiter((merged[w][0] for w in words), dtype=np.int64, count=len(words)),
+        np.fromiter((merged[w][1] for w in words), dtype=np.int64, count=len(words)),
+    )
 
 
 def match_keys(
