@@ -202,3 +202,22 @@ def test_small_index_export_in_order(tmp_path: Path) -> None:
         )
         code, out, _ = run("export", "", "--index", str(tmp_path / "ix"), "--fields", "id")
     assert code == 0 and out.split() == ["id", "a2", "a1", "a0"]
+
+
+def test_the_benchmark_runs_on_a_small_index(generated_index: Index, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "analysis.py"
+    out = tmp_path / "analysis.json"
+    subprocess.run(
+        [sys.executable, str(script), "--index", generated_index.location, "--runs", "2",
+         "--out", str(out)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    report = json.loads(out.read_text())
+    assert report["articles"] == 240
+    assert report["significant_terms"]["peer_counts_agree"] is True
+    assert report["timeline"]["ratio_three_to_one"] > 0
+    assert {e["articles"] for e in report["export"]} >= {240}
+    assert "| significant terms" in out.with_suffix(".md").read_text()
