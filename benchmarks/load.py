@@ -1,9 +1,9 @@
 """Load test of the HTTP server: many concurrent readers and one writer against `searchlib serve`.
 
-    python benchmarks/load.py                 # Reuters (~18,000 articles), 32 clients, 60 s
-    python benchmarks/load.py --smoke         # 10 s, 8 clients, 2,000 articles: ~30 s in all
-    python benchmarks/load.py --index DIR     # build the index in DIR once, reuse it next time
-    python benchmarks/load.py --size 5000 --clients 16 --duration 30 --out /tmp/load.json
+    python -m benchmarks.load                 # Reuters (~18,000 articles), 32 clients, 60 s
+    python -m benchmarks.load --smoke         # 10 s, 8 clients, 2,000 articles: ~30 s in all
+    python -m benchmarks.load --index DIR     # build the index in DIR once, reuse it next time
+    python -m benchmarks.load --size 5000 --clients 16 --duration 30 --out /tmp/load.json
 
 What it measures. It indexes the first ``--size`` articles of Reuters-21578 (all by default;
 without the corpus, the bundled seeds plus generated articles), starts the real server in a
@@ -53,7 +53,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import platform
 import random
 import re
 import secrets
@@ -72,20 +71,18 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx2
-from timing import git_commit, log, percentile  # shared helpers, beside this script
 
 import searchlib
-from searchlib import Article, Index, ReadOptions, SearchRequest, bundled_seeds, read_paths
+from searchlib import Article, Index, SearchRequest, bundled_seeds, read_paths
 from searchlib.server import default_workers
 
+from .common import REUTERS, log, percentile, proc_status
+from .common import REUTERS_OPTIONS as READ_OPTIONS
+from .common.machine import machine_info as _machine_info
+
 HERE = Path(__file__).resolve().parent
-CORPORA = HERE.parents[1] / "shared" / "corpora"
-REUTERS = CORPORA / "reuters21578" / "reuters21578-dev.jsonl.gz"
 QUERIES = HERE / "queries.json"
 DEFAULT_OUT = HERE / "results" / "load.json"
-
-#: Reuters keeps its topic labels under "topics": they are the articles' tags.
-READ_OPTIONS = ReadOptions(fields={"tags": "topics"})
 
 SEED = 20240603
 BUILD_BATCH = 5000
@@ -187,48 +184,14 @@ GEN_SOURCES = ("rt", "reuters", "bbc", "afp")
 # -- small helpers ---------------------------------------------------------------------------
 
 
-def version_of(distribution: str) -> str | None:
-    """An installed distribution's version, or None."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def machine_info() -> dict[str, Any]:
-    """The CPU, cores, memory, OS, Python and the versions of the server's stack."""
-    cpu = platform.processor() or platform.machine()
-    mem_mb: int | None = None
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_mb = round(int(line.split()[1]) / 1024)
-                break
-    commit, dirty = git_commit(Path(searchlib.__file__).resolve().parent)
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_mb": mem_mb,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "versions": {
-            "searchlib": searchlib.__version__,
-            "searchlib_commit": commit,
-            "searchlib_uncommitted_changes": dirty,
-            "fastapi": version_of("fastapi"),
-            "uvicorn": version_of("uvicorn"),
-            "starlette": version_of("starlette"),
-            "pydantic": version_of("pydantic"),
-            "whoosh3": version_of("whoosh3"),
-            "httpx2": version_of("httpx2"),
-            "uvicorn_http": "httptools" if importlib.util.find_spec("httptools") else "h11",
-            "uvicorn_loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        },
-    }
+    """The machine, and the versions of the server's stack."""
+    info = _machine_info("fastapi", "uvicorn", "starlette", "pydantic", "httpx2")
+    info["versions"].update(
+        uvicorn_http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        uvicorn_loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+    )
+    return info
 
 
 def free_port() -> int:
@@ -237,17 +200,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """``VmRSS``, ``VmHWM`` (kB) and ``Threads`` of a process, from /proc (empty if gone)."""
-    out: dict[str, int] = {}
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "Threads"):
-                out[key] = int(value.split()[0])
-    return out
 
 
 def proc_cpu_s(pid: int) -> float | None:
@@ -1609,7 +1561,7 @@ def main(argv: list[str] | None = None) -> int:
         "elapsed_s": primary["elapsed_s"],
         "total_run_s": round(time.perf_counter() - started, 1),
         "command": " ".join(
-            ["python benchmarks/load.py", *(sys.argv[1:] if argv is None else argv)]
+            ["python -m benchmarks.load", *(sys.argv[1:] if argv is None else argv)]
         ),
         "passed": not failures,
         "failures": failures,

@@ -1,7 +1,7 @@
 """Where one HTTP request's time goes: the same searches through the library and through the app.
 
-    python benchmarks/request_overhead.py --index DIR            # an existing index
-    python benchmarks/request_overhead.py --index DIR --profile  # plus cProfile of the app path
+    python -m benchmarks.request_overhead --index DIR            # an existing index
+    python -m benchmarks.request_overhead --index DIR --profile  # plus cProfile of the app path
 
 For each query of ``benchmarks/queries.json`` (or words of the index's titles), it measures the
 CPU time of one request, one at a time, on one thread:
@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from timing import git_commit, log, percentile
-
 import searchlib
 from searchlib import Index, SearchRequest
 from searchlib.server import create_app
+
+from .common import git_commit, log, percentile
 
 HERE = Path(__file__).resolve().parent
 QUERIES = HERE / "queries.json"
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "searchlib per-request overhead (GET /search in-process vs Index.search)",
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": " ".join(["python benchmarks/request_overhead.py", *(argv or sys.argv[1:])]),
+        "command": " ".join(["python -m benchmarks.request_overhead", *(argv or sys.argv[1:])]),
         "commit": commit,
         "uncommitted_changes": dirty,
         "queries": len(queries),

@@ -1,7 +1,7 @@
 """The searchlib benchmark suite: query latency, indexing speed and cost growth, against peers.
 
-    python benchmarks/run.py [--size N ...] [--quick] [--engines NAME ...] --out FILE.json
-    python benchmarks/run.py --make-queries          # regenerate benchmarks/queries.json
+    python -m benchmarks.run [--size N ...] [--quick] [--engines NAME ...] --out FILE.json
+    python -m benchmarks.run --make-queries          # regenerate benchmarks/queries.json
 
 One command measures, for each corpus size and engine (searchlib, plain whoosh, sqlite-fts5,
 tantivy), on the same documents and the same fixed query set:
@@ -25,14 +25,11 @@ new seeded random order) with new ids and dates drawn uniformly over ten years.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import gzip
-import importlib.metadata
 import json
 import os
 import pickle
-import platform
 import random
 import re
 import resource
@@ -48,10 +45,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import searchlib
+from searchlib import Article, read_paths
 
-from peers import (  # noqa: E402  (the peers package lives next to this script)
+from .common import REUTERS, log, percentile, rss_mb, searchlib_source, version_of
+from .common import REUTERS_OPTIONS as READ_OPTIONS
+from .common.machine import machine_info as _machine_info
+from .peers import (
     ENGINE_NAMES,
     FACETS,
     MODE_DESCRIPTIONS,
@@ -61,17 +61,9 @@ from peers import (  # noqa: E402  (the peers package lives next to this script)
     dir_size,
     load_engine,
 )
-from timing import git_commit, log, percentile  # noqa: E402  (beside this script)
 
-import searchlib  # noqa: E402
-from searchlib import Article, ReadOptions, read_paths  # noqa: E402
-
-CORPORA = HERE.parents[1] / "shared" / "corpora"
-REUTERS = CORPORA / "reuters21578" / "reuters21578-dev.jsonl.gz"
+HERE = Path(__file__).resolve().parent
 QUERIES = HERE / "queries.json"
-
-#: Reuters keeps its topic labels under "topics": they are the articles' tags.
-READ_OPTIONS = ReadOptions(fields={"tags": "topics"})
 
 QUERY_SEED = 20240603
 RESAMPLE_SEED = 1987
@@ -88,77 +80,17 @@ MISMATCH_TOLERANCE = 0.05
 # -- small helpers ---------------------------------------------------------------------------
 
 
-
-def rss_mb(key: str = "VmRSS") -> float:
-    """This process's resident set size (``VmRSS``) or its peak (``VmHWM``), in MiB.
-
-    ``/proc/self/status`` is used rather than ``getrusage``: on Linux ``ru_maxrss`` survives
-    ``exec``, so a subprocess would report its parent's peak if that was higher.
-    """
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def version_of(distribution: str) -> str | None:
-    """An installed distribution's version, or None."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def searchlib_source() -> dict[str, Any]:
-    """Where searchlib is imported from, the git commit of that checkout (if any) and a digest
-    of its source files, to tell whether the code measured changed during a run."""
-    import hashlib
-
-    package = Path(searchlib.__file__).resolve().parent
-    digest = hashlib.blake2b(digest_size=8)
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    commit, dirty = git_commit(package)
-    return {
-        "path": str(package),
-        "commit": commit,
-        "uncommitted_changes": dirty,
-        "digest": digest.hexdigest(),
-    }
-
-
 def machine_info(source: dict[str, Any]) -> dict[str, Any]:
-    """The CPU, cores, memory, OS and the versions of everything measured."""
-    cpu = platform.processor() or platform.machine()
-    mem_mb: float | None = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_mb = round(int(line.split()[1]) / 1024)
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_mb": mem_mb,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "versions": {
-            "searchlib": searchlib.__version__,
-            "searchlib_commit": source["commit"],
-            "searchlib_source": source,
-            "whoosh3": version_of("whoosh3"),
-            "tantivy": version_of("tantivy"),
-            "sqlite": sqlite3.sqlite_version,
-        },
-    }
+    """The machine and the versions of everything measured (``source``: the searchlib code
+    measured, taken when the run started)."""
+    info = _machine_info("tantivy")
+    info["versions"].update(
+        searchlib_source=source,
+        searchlib_commit=source["commit"],
+        searchlib_uncommitted_changes=source["uncommitted_changes"],
+    )
+    info["versions"]["sqlite"] = sqlite3.sqlite_version
+    return info
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -474,7 +406,7 @@ def run_indexing(
         "articles": str(corpus.articles_pickle),
     }
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--index-worker", json.dumps(spec)],
+        [sys.executable, "-m", "benchmarks.run", "--index-worker", json.dumps(spec)],
         capture_output=True,
         text=True,
     )
@@ -528,7 +460,7 @@ def run_search_process(
         "dates": [d.isoformat() for d in dates] if dates else None,
     }
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--search-worker", json.dumps(spec)],
+        [sys.executable, "-m", "benchmarks.run", "--search-worker", json.dumps(spec)],
         capture_output=True,
         text=True,
     )
@@ -1259,7 +1191,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "searchlib query and indexing benchmark (issue 3)",
         "started": started_at,
         "elapsed_s": round(time.perf_counter() - started, 1),
-        "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": machine_info(source_at_start),
         "corpora": [
             {k: v for k, v in asdict(c).items() if k not in ("path", "articles_pickle")}

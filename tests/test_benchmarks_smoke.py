@@ -1,4 +1,5 @@
-"""Smoke test of the benchmark suite: ``benchmarks/run.py --quick`` runs and writes its report.
+"""Smoke test of the benchmark suite: ``python -m benchmarks.run --quick`` runs and writes its
+report.
 
 Only the shape of the output is checked, never a timing. Skips when the Reuters corpus in
 ``../shared/corpora`` is absent; tantivy is included only when it is installed.
@@ -16,7 +17,6 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN = ROOT / "benchmarks" / "run.py"
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 REUTERS = CORPORA / "reuters21578" / "reuters21578-dev.jsonl.gz"
 
@@ -32,8 +32,10 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     if importlib.util.find_spec("tantivy") is not None:
         engines.append("tantivy")
     out = tmp_path / "quick.json"
+    command = [sys.executable, "-m", "benchmarks.run", "--quick", "--engines", *engines]
     proc = subprocess.run(
-        [sys.executable, str(RUN), "--quick", "--engines", *engines, "--out", str(out)],
+        [*command, "--out", str(out)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
@@ -80,17 +82,9 @@ def test_query_set_is_committed_and_large_enough() -> None:
     assert len({q["q"] for q in queries}) == len(queries)
 
 
-def _load_run_module() -> Any:
-    spec = importlib.util.spec_from_file_location("benchmarks_run", RUN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being created
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_correctness_gate_flags_any_difference() -> None:
-    run = _load_run_module()
+    from benchmarks import run
+
     answer = run.Answer
     queries = [{"q": "oil prices", "kind": "body-pair"}, {"q": "cocoa", "kind": "entity"}]
     ours = [

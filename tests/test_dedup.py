@@ -18,7 +18,6 @@ from searchlib import dedup
 from searchlib.errors import InputError
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "dedup"
 
 WIRE_TITLE = "Russia backs UN envoy's plan for eastern Aleppo"
 WIRE = """\
@@ -282,13 +281,12 @@ def test_normalise_title(title: str, expected: str) -> None:
 # --------------------------------------------------------------------------- real corpora
 
 
-def test_precision_and_recall_on_real_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_precision_and_recall_on_real_articles() -> None:
     """FA-KES: natural syndicated copies and same-day/same-place different stories (labelled by
     the sentence rule of benchmarks/dedup/labelset.py), plus seeded synthetic copies."""
     if not (CORPORA / "fa-kes" / "fa-kes.jsonl").exists():
         pytest.skip(f"corpus not available: {CORPORA}")
-    monkeypatch.syspath_prepend(str(BENCH))
-    import labelset
+    from benchmarks.dedup import labelset
 
     ls = labelset.build(corpora=("fakes",), root=CORPORA, seed=7, synthetic={"fakes": 60})
     truth = [p.copy for p in ls.pairs]

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from benchmarks.facets import audit
 from searchlib.model import Article, Entity
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks" / "facets"))
-
-import audit  # noqa: E402
 
 
 class Fixed:

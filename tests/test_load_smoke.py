@@ -1,5 +1,5 @@
-"""Smoke test of the HTTP load test: ``benchmarks/load.py --smoke`` runs the real server under
-concurrent readers and a writer, and must end with no 5xx and no lost write.
+"""Smoke test of the HTTP load test: ``python -m benchmarks.load --smoke`` runs the real server
+under concurrent readers and a writer, and must end with no 5xx and no lost write.
 
 Only the outcome and the shape of the report are checked, never a timing. Without the Reuters
 corpus in ``../shared/corpora`` (a fresh clone) the script indexes the bundled seeds plus
@@ -21,7 +21,6 @@ pytest.importorskip("uvicorn")
 pytest.importorskip("httpx2")
 
 ROOT = Path(__file__).resolve().parents[1]
-LOAD = ROOT / "benchmarks" / "load.py"
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 REUTERS = CORPORA / "reuters21578" / "reuters21578-dev.jsonl.gz"
 
@@ -65,7 +64,7 @@ READ_KINDS = {
 def run_load(tmp_path: Path, *extra: str) -> dict[str, Any]:
     out = tmp_path / "load.json"
     proc = subprocess.run(
-        [sys.executable, str(LOAD), "--smoke", "--out", str(out), *extra],
+        [sys.executable, "-m", "benchmarks.load", "--smoke", "--out", str(out), *extra],
         capture_output=True,
         text=True,
         timeout=300,

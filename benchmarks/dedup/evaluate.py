@@ -16,7 +16,7 @@ Steps:
 
 Usage::
 
-    python benchmarks/dedup/evaluate.py [--out benchmarks/dedup/results.json] [--no-speed]
+    python -m benchmarks.dedup.evaluate [--out benchmarks/dedup/results.json] [--no-speed]
 
 It writes FILE.json and FILE.md.
 """
@@ -27,7 +27,6 @@ import argparse
 import json
 import platform
 import random
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -36,14 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from searchlib import dedup
+
+from . import labelset, synth
+from .labelset import Doc, Pair
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import labelset  # noqa: E402
-import synth  # noqa: E402
-from labelset import Doc, Pair  # noqa: E402
-
-from searchlib import dedup  # noqa: E402
 
 KS = (3, 4, 5, 6)
 SHORTS = (0, 20)

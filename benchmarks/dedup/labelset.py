@@ -597,7 +597,7 @@ def build(
     synthetic: dict[str, int] | None = None,
 ) -> LabelSet:
     """The whole labelled set: natural pairs of each corpus plus synthetic copies."""
-    from synth import synthetic_pairs  # the sibling module (benchmarks/dedup on sys.path)
+    from .synth import synthetic_pairs  # imported here: synth imports this module
 
     caps = caps or {
         "natural-identical": 60,

@@ -24,7 +24,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 
-from labelset import Doc, Pair
+from .labelset import Doc, Pair
 
 OUTLETS = [
     "The Daily Star",

@@ -13,11 +13,11 @@ the audit lists it and refuses to record results until someone has labelled it b
 
 Usage::
 
-    python benchmarks/facets/audit.py                        # the tables, and what is unlabelled
-    python benchmarks/facets/audit.py --todo /tmp/todo.tsv   # unlabelled values, to label by hand
-    python benchmarks/facets/audit.py --show fakes person "Assad"   # the articles behind a value
-    python benchmarks/facets/audit.py --record "what changed"  # append a row to results.json/.md
-    python benchmarks/facets/audit.py --extractor spacy      # the same for the spaCy extractor
+    python -m benchmarks.facets.audit                        # the tables, and what is unlabelled
+    python -m benchmarks.facets.audit --todo /tmp/todo.tsv   # unlabelled values, to label by hand
+    python -m benchmarks.facets.audit --show fakes person "Assad"   # the articles behind a value
+    python -m benchmarks.facets.audit --record "what changed"  # append a row to results.json/.md
+    python -m benchmarks.facets.audit --extractor spacy      # the same for the spaCy extractor
 """
 
 from __future__ import annotations
@@ -32,15 +32,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from searchlib.entities import Extractor
+from searchlib.model import Article, Entity
+from searchlib.readers import read_paths
+
+from .. import entities_conll as conll
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE.parent))  # benchmarks/: entities_conll
-
-import entities_conll as conll  # noqa: E402
-
-from searchlib.entities import Extractor  # noqa: E402
-from searchlib.model import Article, Entity  # noqa: E402
-from searchlib.readers import read_paths  # noqa: E402
 
 CORPORA_DIR = ROOT.parent / "shared" / "corpora"
 CORPORA = {
@@ -223,7 +222,7 @@ def render_markdown(rows: list[dict[str, object]], n: int) -> str:
         "held-out halves (`benchmarks/entities_conll.py`). *unmerged*: person values that stayed",
         'apart from a full name given in the same article ("Blair" beside "Tony Blair"),',
         "summed over the corpus's articles. One row per change, oldest first;",
-        "written by `python benchmarks/facets/audit.py --record ...`.",
+        "written by `python -m benchmarks.facets.audit --record ...`.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join(" --- " for _ in head) + "|",

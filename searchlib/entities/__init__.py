@@ -27,7 +27,7 @@ from searchlib.entities.lexicon import load_lexicon
 from searchlib.entities.rules import find_mentions
 from searchlib.model import ENTITY_KINDS, Entity, EntityKind
 
-_VERSION = "rules-3"  # bump whenever the output of extract() may change
+_VERSION = "rules-4"  # bump whenever the output of extract() may change
 
 __all__ = [
     "Extractor",
@@ -41,13 +41,13 @@ __all__ = [
 class Extractor(Protocol):
     """Anything that finds the entities of an article.
 
-    ``name`` identifies the extractor and its version (e.g. ``"rules-3"``). It is part of the
+    ``name`` identifies the extractor and its version (e.g. ``"rules-4"``). It is part of the
     content hash of indexed articles, so it must change whenever the output may change.
     """
 
     @property
     def name(self) -> str:
-        """Identity and version, e.g. ``"rules-3"`` (a plain ``name`` attribute will do)."""
+        """Identity and version, e.g. ``"rules-4"`` (a plain ``name`` attribute will do)."""
         ...
 
     def extract(self, title: str, body: str) -> tuple[Entity, ...]:
@@ -84,7 +84,7 @@ class RulesExtractor:
 
     @property
     def name(self) -> str:
-        """``"rules-3"``; ``"rules-3-misc"`` when misc entities are returned too."""
+        """``"rules-4"``; ``"rules-4-misc"`` when misc entities are returned too."""
         return f"{_VERSION}-misc" if self.misc else _VERSION
 
     def extract(self, title: str, body: str) -> tuple[Entity, ...]:

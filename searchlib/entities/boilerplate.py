@@ -24,14 +24,20 @@ _FOOTER_RE = re.compile(
     """
 )
 # A trailing byline: names joined by "/" after the last sentence ("Manar/Mazen",
-# "Qabas / Hazem Sabbagh/Mazen").
+# "Qabas / Hazem Sabbagh/Mazen"), or one name of two to four words alone after it, with no
+# full stop of its own ("... public and private properties. Hazem Sabbagh"): a sign-off.
 _NAME = r"(?:[A-Z]|al-|el-)[\w'\u2019-]*(?:[ ]+(?:[A-Z]|al-|el-)[\w'\u2019-]*){0,3}"
-_BYLINE_RE = re.compile(rf"(?:^|(?<=[.!?\"\u201d)]))\s*{_NAME}(?:\s*/\s*{_NAME})+\s*$")
+_NAME2 = r"[A-Z][\w'\u2019-]*(?:[ ]+(?:[A-Z]|al-|el-)[\w'\u2019-]*){1,3}"
+_BYLINE_RE = re.compile(
+    rf"(?:^|(?<=[.!?\"\u201d)]))\s*(?:{_NAME}(?:\s*/\s*{_NAME})+|(?<=[.!?])[ ]{_NAME2})\s*$"
+)
 _FOOTER_CUES = (
     "Standards", "Copyright", "rights reserved", "Follow", "FOLLOW", "Subscribe", "SUBSCRIBE",
     "Sign up", "Terms of", "Privacy Policy", "Click here", "eporting by", "Editing by",
     "Writing by", "Compiled by", "\u00a9",
 )  # fmt: skip
+# The earliest cue (the engine scans for the cues' first letters).
+_FOOTER_CUE_RE = re.compile("|".join(map(re.escape, _FOOTER_CUES)))
 _FOOTER_FROM = 0.4  # a footer cue counts only in the last 60% of a body
 # A photo credit: "REUTERS/Rodi Said", "AFP/Getty Images", "REUTERS Omar Sanadiki".
 _CREDIT_NAME = r"[A-Z][\w'\u2019-]+(?:[ ][A-Z][\w'\u2019-]+){0,2}"
@@ -59,10 +65,11 @@ def _strip_footer(body: str) -> str:
     """The body without its footer (from the first footer cue in its last part) and without a
     trailing byline."""
     start = int(len(body) * _FOOTER_FROM)
-    # Find the cues' first letters by plain string search first: the regular expression is
-    # only run from the earliest candidate on (most bodies have none).
-    first = min((i for cue in _FOOTER_CUES if (i := body.find(cue, start)) >= 0), default=-1)
-    if first >= 0:
+    # Find the earliest cue by a plain search first: the regular expression is only run from
+    # there on (most bodies have none).
+    cue = _FOOTER_CUE_RE.search(body, start)
+    if cue is not None:
+        first = cue.start()
         m = _FOOTER_RE.search(body, max(start, first - 12))
         if m is not None:
             body = body[: m.start()].rstrip()

@@ -46,12 +46,18 @@ def merge(cands: Iterable[Cand], kinds: frozenset[EntityKind] | None = None) -> 
             g = groups[name] = _Group()
         g.count += 1
         g.votes[c.kind] = g.votes.get(c.kind, 0) + 1 + 2 * c.strength
+        if c.surface == c.canonical:
+            continue  # the commonest case: not an alias
         surface = clean_name(c.surface)
         if surface.casefold() != name.casefold() and surface not in g.aliases:
             g.aliases.append(surface)
     out: list[Entity] = []
     for name, g in groups.items():
-        kind = max(g.votes, key=lambda k: (g.votes[k], -ENTITY_KINDS.index(k)))
+        votes = g.votes
+        if len(votes) == 1:
+            kind = next(iter(votes))
+        else:
+            kind = max(votes, key=lambda k: (votes[k], -ENTITY_KINDS.index(k)))
         if kinds is not None and kind not in kinds:
             continue
         out.append(Entity(kind=kind, name=name, mentions=g.count, aliases=tuple(g.aliases)))

@@ -11,12 +11,11 @@ import functools
 import gzip
 from dataclasses import dataclass, field
 from importlib import resources
-from types import MappingProxyType
 from typing import Literal
 
 from searchlib.model import EntityKind
 
-MEMO_LIMIT = 200_000  # lookups remembered by a lexicon (see Lexicon.memo)
+MEMO_LIMIT = 100_000  # answers remembered by a lexicon (see Lexicon.memo): about 40 MB at most
 
 PlaceClass = Literal["country", "continent", "region", "state", "capital", "city"]
 
@@ -30,23 +29,10 @@ _CLASS_RANK: dict[str, int] = {
     "city": 1,
 }
 
-_NORM_TABLE = MappingProxyType(
-    str.maketrans(
-        {
-            ".": None,
-            "'": None,
-            "\u2019": None,
-            "`": None,
-            "-": " ",
-            "\u2010": " ",
-            "\u2011": " ",
-            "\u2013": " ",
-            "\t": " ",
-            "\n": " ",
-            "\u00a0": " ",
-        }
-    )
-)
+# What norm_key does to characters (replacing them one kind at a time is much faster than
+# str.translate with a table that deletes characters).
+_DROPPED = (".", "'", "\u2019", "`")
+_AS_SPACE = ("-", "\u2010", "\u2011", "\u2013", "\t", "\n", "\u00a0")
 
 
 def norm_key(text: str) -> str:
@@ -58,7 +44,14 @@ def norm_key(text: str) -> str:
     """
     if text.isalnum():
         return text.casefold() if len(text) >= 4 else text
-    key = text.translate(_NORM_TABLE)
+    key = text
+    if not key.replace(" ", "").isalnum():  # else only letters, digits and spaces
+        for ch in _DROPPED:
+            if ch in key:
+                key = key.replace(ch, "")
+        for ch in _AS_SPACE:
+            if ch in key:
+                key = key.replace(ch, " ")
     if "  " in key or key[:1] == " " or key[-1:] == " ":
         key = " ".join(key.split())
     return key.casefold() if len(key) - key.count(" ") >= 4 else key
@@ -109,9 +102,11 @@ class Lexicon:
     One-word names that are also English words, places, nationalities or given names are
     left out ("Apple", "Target"): only context can tell those."""
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
-    """Answers of the rules' context-free lookups, shared by every document (a name such as
-    "Syria" is looked up once per process, not once per article). Bounded: cleared when it
-    reaches :data:`MEMO_LIMIT` entries."""
+    """Answers the rules worked out once and may reuse in any article, shared by every
+    document: name lookups (a name such as "Syria" is looked up once per process, not once per
+    article) and the typing of a run of capitalised words together with everything the rules
+    read around it. The answers depend only on their keys, so the memo changes no output.
+    Bounded: cleared when it reaches :data:`MEMO_LIMIT` entries."""
 
     def is_word(self, token: str) -> bool:
         """True when ``token`` is (the capitalised form of) a common English word."""
@@ -143,6 +138,51 @@ def _better(new: Place, old: Place | None) -> bool:
 @functools.cache
 def load_lexicon() -> Lexicon:
     """Read every data file once per process and return the (immutable) lexicon."""
+    places = _load_places()
+    # A variant spelling takes its city's canonical name ("Kiev" -> "Kyiv").
+    folded: dict[str, Place] = {}
+    for surface, place in places.items():
+        key = norm_key(surface).casefold()
+        if _better(place, folded.get(key)):
+            folded[key] = place
+    known: dict[str, Known] = {}
+    for row in _rows("aliases.tsv"):
+        kind, canonical = row[0], row[1]
+        others = [a for a in row[2].split("|") if a] if len(row) > 2 else []
+        entry = Known(kind, canonical)  # type: ignore[arg-type]
+        for surface in [canonical, *others]:
+            known.setdefault(norm_key(surface), entry)
+    demonyms = _load_demonyms()
+    given_names = frozenset(_read_text("given_names.txt.gz").split())
+    words = frozenset(_read_text("words.txt.gz").split())
+    companies: dict[str, str] = {}
+    for row in _rows("companies.tsv.gz"):
+        form, canonical = row[0], row[1]
+        if " " not in form and (
+            form.lower() in words
+            or form in places
+            or form in demonyms
+            or form in given_names
+            or (form.isupper() and len(form) <= 3)
+        ):
+            continue  # "Apple", "Target", "Jordan", "AAR": a word or a ticker-like acronym
+        key = norm_key(form)
+        if key not in known:
+            companies.setdefault(key, canonical)
+    return Lexicon(
+        places=places,
+        places_folded=folded,
+        known=known,
+        demonyms=demonyms,
+        given_names=given_names,
+        surnames=frozenset(_read_text("surnames.txt.gz").split()),
+        words=words,
+        companies=companies,
+    )
+
+
+def _load_places() -> dict[str, Place]:
+    """The gazetteer and the curated extra places, every surface form -> its best place."""
     places: dict[str, Place] = {}
 
     def add_place(surface: str, place: Place) -> None:
@@ -163,21 +203,11 @@ def load_lexicon() -> Lexicon:
         place = Place(canonical, cls, pop)  # type: ignore[arg-type]
         for surface in [canonical, *others]:
             add_place(surface, place)
-    # A variant spelling takes its city's canonical name ("Kiev" -> "Kyiv").
-    folded: dict[str, Place] = {}
-    for surface, place in places.items():
-        key = norm_key(surface).casefold()
-        if _better(place, folded.get(key)):
-            folded[key] = place
+    return places
 
-    known: dict[str, Known] = {}
-    for row in _rows("aliases.tsv"):
-        kind, canonical = row[0], row[1]
-        others = [a for a in row[2].split("|") if a] if len(row) > 2 else []
-        entry = Known(kind, canonical)  # type: ignore[arg-type]
-        for surface in [canonical, *others]:
-            known.setdefault(norm_key(surface), entry)
 
+def _load_demonyms() -> dict[str, str]:
+    """Nationality and group words with their plurals -> place name ("" when none)."""
     demonyms: dict[str, str] = {}
     for row in _rows("demonyms.tsv"):
         word, place_name = row[0], row[1]
@@ -189,31 +219,4 @@ def load_lexicon() -> Lexicon:
             demonyms[word[:-3] + "men"] = target
         else:
             demonyms.setdefault(word + "s", target)
-
-    given_names = frozenset(_read_text("given_names.txt.gz").split())
-    words = frozenset(_read_text("words.txt.gz").split())
-    companies: dict[str, str] = {}
-    for row in _rows("companies.tsv.gz"):
-        form, canonical = row[0], row[1]
-        if " " not in form and (
-            form.lower() in words
-            or form in places
-            or form in demonyms
-            or form in given_names
-            or (form.isupper() and len(form) <= 3)
-        ):
-            continue  # "Apple", "Target", "Jordan", "AAR": a word or a ticker-like acronym
-        key = norm_key(form)
-        if key not in known:
-            companies.setdefault(key, canonical)
-
-    return Lexicon(
-        places=places,
-        places_folded=folded,
-        known=known,
-        demonyms=demonyms,
-        given_names=given_names,
-        surnames=frozenset(_read_text("surnames.txt.gz").split()),
-        words=words,
-        companies=companies,
-    )
+    return demonyms

@@ -25,6 +25,8 @@ import itertools
 import operator
 import re
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import cast
 
 from searchlib.entities import tables as T
 from searchlib.entities.lexicon import MEMO_LIMIT, Lexicon, norm_key
@@ -32,8 +34,9 @@ from searchlib.model import EntityKind
 
 _UP = "".join(sorted({c for c in map(chr, range(0x41, 0x250)) if c.isupper()}))
 _NUMTOK = r"(?:{})[ \t]\d{{1,3}}\b(?![.,:/-]?\d)".format("|".join(sorted(T.NUMBERED_HEADS)))
-# "Inc." and "Corp." keep their dot: it belongs to the name.
-_ABBR_DOT = "(?:{})\\.".format(
+# "Inc." and "Corp." keep their dot: it belongs to the name. (The look-ahead first: most
+# words are not followed by a dot, and then the look-behinds are not tried.)
+_ABBR_DOT = "(?=\\.)(?:{})\\.".format(
     "|".join(
         f"(?<={a})"
         for a in ("Inc", "Corp", "Ltd", "Bros", "Jr", "Sr", "Co", "Cos", "St", "Ste", "Mt", "Ft")
@@ -42,12 +45,12 @@ _ABBR_DOT = "(?:{})\\.".format(
 _CAPWORD = rf"[{_UP}](?:[\w&]|-(?=[{_UP}\d])|['\u2019](?![sS]\b)(?=\w))*(?:{_ABBR_DOT})?"
 _INITIALS = rf"(?:[{_UP}]\.){{2,}}"
 _INITIAL1 = rf"[{_UP}]\.(?=[ \t]+[{_UP}][a-z])"
-_PARTICLE_HYPH = (
-    rf"(?:al|el|ad|as|ash|at|ar|az|an|ul|ibn|bin|abu|bel|ben)-[{_UP}]\w*(?:-[{_UP}]\w*)*"
-)
+_PARTICLE_LIST = "al|el|ad|as|ash|at|ar|az|an|ul|ibn|bin|abu|bel|ben"
+_PARTICLE_HYPH = rf"(?:{_PARTICLE_LIST})-[{_UP}]\w*(?:-[{_UP}]\w*)*"
 # A hyphenated Korean given name after a short surname: "Ban Ki-moon", "Kim Jong-un".
 _KOREAN = (
-    "(?:{})".format("|".join(rf"(?<=\b[{_UP}][a-z]{{{k}}}[ ])" for k in (1, 2, 3)))
+    rf"(?=[{_UP}][a-z]{{1,3}}-)"
+    + "(?:{})".format("|".join(rf"(?<=\b[{_UP}][a-z]{{{k}}}[ ])" for k in (1, 2, 3)))
     + rf"[{_UP}][a-z]{{1,3}}-"
     r"(?!(?:led|run|held|made|born|based|backed|owned|style|era|wide|bound|like|type|free)\b)"
     r"[a-z]{2,5}\b(?!-)"
@@ -59,7 +62,11 @@ _PARTICLES = (
 )
 _CONN = r"(?:of(?:[ ]the)?|for(?:[ ]the)?|and|&|upon|in|{})".format("|".join(_PARTICLES))
 _SP = r"[ \t\u00a0]+"
-RUN_RE = re.compile(rf"(?<![\w&-]){_TOK}(?:{_SP}(?:{_CONN}{_SP})?{_TOK})*")
+# A run starts with a capital or an Arabic article ("al-Assad"): the look-ahead spares the
+# engine trying every kind of token at every other word.
+RUN_RE = re.compile(
+    rf"(?<![\w&-])(?=[{_UP}]|(?:{_PARTICLE_LIST})-){_TOK}(?:{_SP}(?:{_CONN}{_SP})?{_TOK})*"
+)
 _IN_RUN_RE = re.compile(rf"{_NUMTOK}|\S+")
 _WORD_RE = re.compile(r"[^\W\d_][\w'\u2019.&-]*")
 _NEXT_RE = re.compile(r"(?:['\u2019]s?)?[ \t]*,?[ \t]*([a-z]+)")
@@ -80,10 +87,12 @@ _ACRONYM_RE = re.compile(
 _SKIP = T.NEVER | T.FUNCTION_WORDS
 _NEXT_CUES = T.SAY_VERBS | T.PLACE_NOUNS | {"v", "vs"}
 _START = operator.attrgetter("start")
+_MISSING = object()  # not in a memo
 _CONNECTORS = frozenset(["of", "for", "the", "and", "&", "upon", "in", *_PARTICLES])
 _OPENERS_STR = "\"'\u201c\u2018([{*_\u2022\u00ab"
 _OPENERS = frozenset(_OPENERS_STR)
 _SPACES = " \t\u00a0"
+_BLANKS = (" ", "\t")
 _SPACES_OPENERS = _SPACES + _OPENERS_STR
 _PUNCT_STRIP = "\"'\u201c\u201d\u2018\u2019()[]{}*_,;:.!?"
 _BOUNDARIES = frozenset(".!?:;\u2013\u2014|\u2022")
@@ -96,6 +105,9 @@ WEAK = 1  # a guess from context
 
 _Hit = tuple[EntityKind, str, int, str]  # kind, canonical name, strength, rule
 _RunHit = tuple[EntityKind | None, str, int, bool, str]  # kind, canonical, strength, common, rule
+# A candidate remembered with its span relative to its run: start, end, surface, kind,
+# canonical, strength, ntok, common, rule.
+_RunCand = tuple[int, int, str, EntityKind | None, str, int, int, bool, str]
 
 
 @dataclass(slots=True)
@@ -137,8 +149,9 @@ class _Doc:
     lex: Lexicon
     cands: list[Cand] = field(default_factory=list)
     noisy: list[tuple[int, int]] = field(default_factory=list)
-    memo: dict[tuple[str, bool, bool], _Hit | None] = field(default_factory=dict)
-    runs: dict[tuple[str, bool, int, str, bool, bool], list[_RunHit]] = field(default_factory=dict)
+    runs: dict[tuple[str, bool, int, str, bool, bool, int], tuple[_RunHit, ...]] = field(
+        default_factory=dict
+    )
     results: dict[int, bool] = field(default_factory=dict)  # line start -> a results line
 
 
@@ -150,64 +163,10 @@ def is_acronym(token: str) -> bool:
 def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
     """All typed mentions in ``text``, in order, not overlapping."""
     doc = _Doc(text, lex)
-    fast: dict[str, _Hit | None] = {}
-    cands = doc.cands
     blocked = _company_spans(doc)
     if ("'s " in text or "\u2019s " in text) and _LEGAL_WORD_RE.search(text):
         blocked = sorted(blocked + _possessive_companies(doc, blocked))
-    bi = 0
-    for m in _LINE_RE.finditer(text):
-        ls, le = m.span()
-        if _is_noisy_line(text, ls, le, lex):
-            doc.noisy.append((ls, le))
-            continue
-        for run in RUN_RE.finditer(text, ls, le):
-            word = run.group()
-            if word in _SKIP:
-                continue  # "The", "He", "Thursday": most runs are one of these
-            rs, re_ = run.span()
-            if blocked:
-                while bi < len(blocked) and blocked[bi][1] <= rs:
-                    bi += 1
-                if bi < len(blocked) and blocked[bi][0] < re_:
-                    bs, be = blocked[bi]
-                    if bs <= rs and re_ <= be:
-                        continue  # inside a company name or a ticker
-                    if rs < bs:  # a run that reaches into it: keep the part before
-                        re_ = len(text[rs:bs].rstrip(" \t,<(")) + rs
-                    else:  # a run that starts inside: keep the part after
-                        rs = be + len(text[be:re_]) - len(text[be:re_].lstrip(" \t>)"))
-                    if re_ <= rs:
-                        continue
-                    word = text[rs:re_]
-                    if word in _SKIP:
-                        continue
-            sp = word.find(" ")
-            if sp > 0 and word[:sp] in _SKIP and norm_key(word) not in lex.known:
-                # "In Aleppo", "On Thursday", "But Lavrov": drop the function word.
-                if word in lex.places:
-                    _classify_run(doc, rs, re_)
-                    continue
-                rest = word[sp:].lstrip(" \t\u00a0")
-                head, _, tail = rest.partition(" ")
-                while head in _CONNECTORS and tail:  # "Trends in Aleppo"
-                    rest = tail.lstrip(" \t\u00a0")
-                    head, _, tail = rest.partition(" ")
-                rs = re_ - len(rest)
-                word = rest
-                if word in _SKIP or word in _CONNECTORS:
-                    continue
-            # The commonest case, a single known name ("Russia", "UN"), needs no context unless
-            # it could be a word ("Turkey") or a team ("Chicago 4").
-            if word in fast:
-                hit = fast[word]
-            else:
-                hit = fast[word] = _fast_hit(lex, word)
-            if hit is not None and (hit[0] != "location" or _SCORE_RE.match(text, re_) is None):
-                ntok = word.count(" ") + 1
-                cands.append(Cand(rs, re_, word, hit[0], hit[1], STRONG, ntok, rule=hit[3]))
-                continue
-            _classify_run(doc, rs, re_)
+    _scan_runs(doc, blocked)
     _resolve_document(doc)
     for ls, le in doc.noisy:
         _scan_noisy_line(doc, ls, le)
@@ -223,6 +182,83 @@ def find_mentions(text: str, lex: Lexicon) -> list[Cand]:
         out.append(c)
     out.sort(key=_START)
     return out
+
+
+def _scan_runs(doc: _Doc, blocked: list[tuple[int, int]]) -> None:
+    """Pass 1: every run of capitalised words on an ordinary line, outside the ``blocked``
+    spans (company names and tickers already found), becomes candidates; noisy lines are set
+    aside for pass 3."""
+    text, lex = doc.text, doc.lex
+    memo = lex.memo
+    bi = 0
+    for m in _LINE_RE.finditer(text):
+        ls, le = m.span()
+        if _is_noisy_line(text, ls, le, lex):
+            doc.noisy.append((ls, le))
+            continue
+        for run in RUN_RE.finditer(text, ls, le):
+            word = run.group()
+            if word in _SKIP:
+                continue  # "The", "He", "Thursday": most runs are one of these
+            rs, re_ = run.span()
+            if blocked:
+                while bi < len(blocked) and blocked[bi][1] <= rs:
+                    bi += 1
+                if bi < len(blocked) and blocked[bi][0] < re_:
+                    rs, re_ = _outside(text, rs, re_, blocked[bi])
+                    if re_ <= rs:
+                        continue
+                    word = text[rs:re_]
+                    if word in _SKIP:
+                        continue
+            sp = word.find(" ")
+            if sp > 0 and word[:sp] in _SKIP and norm_key(word) not in lex.known:
+                # "In Aleppo", "On Thursday", "But Lavrov": drop the function word.
+                if word in lex.places:
+                    _classify_run(doc, rs, re_)
+                    continue
+                word = _after_function_word(word, sp)
+                rs = re_ - len(word)
+                if word in _SKIP or word in _CONNECTORS:
+                    continue
+            # The commonest case, a single known name ("Russia", "UN"), needs no context unless
+            # it could be a word ("Turkey") or a team ("Chicago 4"). The lexicon remembers the
+            # answer for every run (the only string keys of its memo).
+            got = memo.get(word, _MISSING)
+            if got is _MISSING:
+                got = _fast_hit(lex, word)
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[word] = got
+            hit = cast("_Hit | None", got)
+            if hit is not None and (hit[0] != "location" or _SCORE_RE.match(text, re_) is None):
+                ntok = word.count(" ") + 1
+                doc.cands.append(Cand(rs, re_, word, hit[0], hit[1], STRONG, ntok, rule=hit[3]))
+                continue
+            _classify_run(doc, rs, re_)
+
+
+def _outside(text: str, rs: int, re_: int, block: tuple[int, int]) -> tuple[int, int]:
+    """The part of the run ``rs:re_`` outside a company name or ticker it overlaps (an empty
+    span when the run lies inside it)."""
+    bs, be = block
+    if bs <= rs and re_ <= be:
+        return rs, rs  # inside a company name or a ticker
+    if rs < bs:  # a run that reaches into it: keep the part before
+        return rs, len(text[rs:bs].rstrip(" \t,<(")) + rs
+    # a run that starts inside: keep the part after
+    return be + len(text[be:re_]) - len(text[be:re_].lstrip(" \t>)")), re_
+
+
+def _after_function_word(word: str, sp: int) -> str:
+    """A run without its opening function word and the connectors after it ("Trends in
+    Aleppo" -> "Aleppo")."""
+    rest = word[sp:].lstrip(" \t\u00a0")
+    head, _, tail = rest.partition(" ")
+    while head in _CONNECTORS and tail:
+        rest = tail.lstrip(" \t\u00a0")
+        head, _, tail = rest.partition(" ")
+    return rest
 
 
 # --- companies ---------------------------------------------------------------------------
@@ -264,7 +300,9 @@ _PARTNERSHIP_RE = re.compile(
     r"(?:[ ](?:Inc|Ltd|Corp|Co)\.?)?(?![\w&-])"
 )
 _PARTNERSHIP_END_RE = re.compile(rf"(?:and|&)[ ](?:{_CO}[ ])*?{_CO_END}(?![\w&-])")
-_LEGAL_WORD_RE = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)\b")
+# (A precondition for _POSS_CO_RE, whose every match it finds: with no word boundary in front,
+# the engine can skip to the first letters of the alternatives.)
+_LEGAL_WORD_RE = re.compile(r"(?:Inc|Corp|Co|Ltd|Cos|Bancshares|Bancorp)\b")
 # "Royal Dutch/Shell Group": two names joined by a slash, with an organisation's last word.
 _SLASH_CO_RE = re.compile(rf"(?<![\w&./-]){_CO_NAME}/{_CO_NAME}(?![\w&/-])")
 # Wire copy marks companies with angle brackets: "<Airbus Industrie>", and tickers: "<SRD>".
@@ -282,9 +320,30 @@ def _company_spans(doc: _Doc) -> list[tuple[int, int]]:
     """Company names marked by wire-copy brackets or written as a partnership, added as
     organisations; returns the spans the run scanner must skip (names and tickers)."""
     text = doc.text
-    lex = doc.lex
     spans: list[tuple[int, int]] = []
-    for m in _BRACKET_RE.finditer(text) if "<" in text else ():
+    if "<" in text:
+        _bracketed_companies(doc, spans)
+    _partnerships(doc, spans)
+    if "/" in text:
+        for m in _SLASH_CO_RE.finditer(text):
+            s, e = m.span()
+            name = m.group()
+            if name.rsplit(None, 1)[-1] not in T.ORG_SUFFIXES or any(
+                a < e and s < b for a, b in spans
+            ):
+                continue
+            doc.cands.append(
+                Cand(s, e, name, "org", name, PATTERN, name.count(" ") + 1, rule="slash-co")
+            )
+            spans.append((s, e))
+    spans.sort()
+    return spans
+
+
+def _bracketed_companies(doc: _Doc, spans: list[tuple[int, int]]) -> None:
+    """ "<Airbus Industrie>" is an organisation, "<SRD>" a ticker; both spans are skipped."""
+    text = doc.text
+    for m in _BRACKET_RE.finditer(text):
         inner = m.group(1)
         s = m.start(1) + len(inner) - len(inner.lstrip())
         e = m.end(1) - (len(inner) - len(inner.rstrip()))
@@ -294,9 +353,15 @@ def _company_spans(doc: _Doc) -> list[tuple[int, int]]:
         spans.append((m.start(), m.end()))
         if _TICKER_RE.fullmatch(name):
             continue  # "<SRD>", "<RD.AS>": a ticker symbol is not a name
-        canonical = name
-        doc.cands.append(Cand(s, e, name, "org", canonical, PATTERN, name.count(" ") + 1))
+        doc.cands.append(Cand(s, e, name, "org", name, PATTERN, name.count(" ") + 1))
         doc.cands[-1].rule = "wire-brackets"
+
+
+def _partnerships(doc: _Doc, spans: list[tuple[int, int]]) -> None:
+    """ "Kidder, Peabody and Co Inc", "Goldman, Sachs and Co": partners' names listed with
+    commas and a company's last word, added as organisations (their spans to ``spans``)."""
+    text = doc.text
+    lex = doc.lex
     found: list[re.Match[str]] = []
     done = 0
     for anchor in _PARTNERSHIP_END_RE.finditer(text):
@@ -335,20 +400,6 @@ def _company_spans(doc: _Doc) -> list[tuple[int, int]]:
             continue  # "Johnson Controls Inc and Lear Corp": two companies
         doc.cands.append(Cand(s, e, name, "org", name, PATTERN, len(parts), rule="partnership"))
         spans.append((s, e))
-    if "/" in text:
-        for m in _SLASH_CO_RE.finditer(text):
-            s, e = m.span()
-            name = m.group()
-            if name.rsplit(None, 1)[-1] not in T.ORG_SUFFIXES or any(
-                a < e and s < b for a, b in spans
-            ):
-                continue
-            doc.cands.append(
-                Cand(s, e, name, "org", name, PATTERN, name.count(" ") + 1, rule="slash-co")
-            )
-            spans.append((s, e))
-    spans.sort()
-    return spans
 
 
 def _rank(lex: Lexicon, name: str) -> int:
@@ -442,7 +493,13 @@ def _context(text: str, start: int, end: int) -> _Ctx:
     possessive = text.startswith(("'s", "\u2019s", "'S"), end)
     m = _NEXT_RE.match(text, end)
     nxt = m.group(1) if m else ""
-    score = _SCORE_RE.match(text, end) is not None
+    # A score is a blank, then digits: look at the next two characters before the pattern.
+    after = text[end : end + 2]
+    score = (
+        after[:1] in _BLANKS
+        and (after[1:].isdigit() or after[1:] in _BLANKS)
+        and _SCORE_RE.match(text, end) is not None
+    )
     return _Ctx(initial, prev, punct, nxt, possessive, score, prev2)
 
 
@@ -458,60 +515,222 @@ def _fast_hit(lex: Lexicon, run: str) -> _Hit | None:
 
 
 def _classify_run(doc: _Doc, start: int, end: int) -> None:
+    """Type one run of capitalised words: a single word (remembered per context), or a longer
+    run (remembered across articles by the lexicon's memo, when no score follows it: see
+    :func:`_context_key`)."""
     text = doc.text
     word = text[start:end]
-    if " " not in word and "\t" not in word and "\u00a0" not in word:
+    single = " " not in word and "\t" not in word and "\u00a0" not in word
+    if single and len(word) > 1:
         tok = _Tok(word, start, end)
-        if len(word) > 1 and _bare_possessive(doc, tok) is None:
-            # A repeated single word in the same kind of context gets the same answer.
-            ctx = _context(text, start, end)
-            if ctx.prev in T.PERSON_CUES_BEFORE:
-                cue = 1
-            elif ctx.prev in T.PLACE_CUES_BEFORE and not ctx.prev_punct:
-                cue = 2
-            elif ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
-                cue = 3
-            elif ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS:
-                cue = 4
-            elif ctx.prev in ("v", "vs"):
-                cue = 5
-            elif ctx.prev_punct == ",":
-                cue = 6
-            elif ctx.prev in T.MISC_CUES_BEFORE:
-                cue = 7
-            else:
-                cue = 0
-            nxt = ctx.next if ctx.next in _NEXT_CUES else ""
-            score = ctx.score and _results_line(doc, start, end)
-            sig = (word, ctx.initial, cue, nxt, score, ctx.possessive)
-            done = doc.runs.get(sig)
-            if done is None:
-                n0 = len(doc.cands)
-                _classify_piece(doc, [tok], ctx)
-                doc.runs[sig] = [
-                    (c.kind, c.canonical, c.strength, c.common, c.rule) for c in doc.cands[n0:]
-                ]
-            else:
-                for kind, canonical, strength, common, rule in done:
-                    doc.cands.append(
-                        Cand(start, end, word, kind, canonical, strength, 1, common, rule)
-                    )
+        if _bare_possessive(doc, tok) is None:
+            _classify_single(doc, tok)
             return
-        toks = [tok]
+    ctx = _context(text, start, end)
+    if ctx.score:
+        _classify_toks(doc, start, end, single, ctx)
+        return
+    memo = doc.lex.memo
+    key = ("run", word, _context_key(doc, start, end, ctx))
+    done: tuple[_RunCand, ...] | None = memo.get(key)  # type: ignore[assignment]
+    if done is None:
+        n0 = len(doc.cands)
+        _classify_toks(doc, start, end, single, ctx)
+        done = tuple(_relative(c, start) for c in doc.cands[n0:])
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = done
+        return
+    for s, e, surface, kind, canonical, strength, ntok, common, rule in done:
+        doc.cands.append(
+            Cand(start + s, start + e, surface, kind, canonical, strength, ntok, common, rule)
+        )
+
+
+def _relative(c: Cand, start: int) -> _RunCand:
+    """A candidate as remembered, its span relative to its run's ``start``."""
+    s, e = c.start - start, c.end - start
+    return s, e, c.surface, c.kind, c.canonical, c.strength, c.ntok, c.common, c.rule
+
+
+def _context_key(doc: _Doc, start: int, end: int, ctx: _Ctx) -> int:
+    """Everything the rules read around a run at ``start:end``, as a small number: the word
+    before and the word after as far as the rules tell them apart (they only ever test them
+    for membership in the cue word lists), the punctuation before, a sentence start, a
+    possessive, an age after it ("Ahmed, 24, said") and whether it continues a list of places
+    after a place noun. Inside a run every other thing the rules read is the run's own text,
+    so a run with the same text and key gets the same answer in any article (a score after it
+    is left out: callers do not remember such runs)."""
+    code = _PREV_CLASS.get(ctx.prev, 0)
+    if code & _OF and ctx.prev2 in T.PLACE_NOUNS:
+        code |= _OF_PLACE
+    code |= _NEXT_CLASS.get(ctx.next, 0)
+    if ctx.prev_punct:
+        code |= _COMMA if ctx.prev_punct == "," else _PUNCT
+    if ctx.initial:
+        code |= _INITIAL
+    if ctx.possessive:
+        code |= _POSSESSIVE
+    if _AGE_RE.match(doc.text, end) is not None:
+        code |= _AGE
+    if _continues_list(doc, start):
+        code |= _LISTED
+    return code | _more_cues(doc, end, ctx) << 17
+
+
+def _more_cues(doc: _Doc, end: int, ctx: _Ctx) -> int:
+    """The rest of what the rules read around a name, as bits: "the" or a place preposition
+    before it, a work role before "in" ("her role in ..."), a role word after it (see
+    :func:`_role_after`)."""
+    code = 0
+    prev = ctx.prev
+    if prev == "the":
+        code |= 1
+    elif prev in T.PLACE_PREPOSITIONS:
+        code |= 2
+        if prev == "in" and ctx.prev2 in T.WORK_ROLES_BEFORE_IN:
+            code |= 4
+    role = _role_after(doc, end, ctx)
+    if role is not None:
+        code |= 8 if role == "misc" else 16
+    if _employer_cue(ctx):
+        code |= 32
+    if _LEGAL_AFTER_RE.match(doc.text, end):
+        code |= 64
+    return code
+
+
+# The bits of a context key (see _context_key).
+_PERSON_CUE, _PLACE_CUE, _ORG_CUE, _MISC_CUE, _OF, _VERSUS, _NAMED = (1 << i for i in range(7))
+_OF_PLACE, _SAY, _PLACE_NOUN, _NEXT_VERSUS = (1 << i for i in range(7, 11))
+_COMMA, _PUNCT, _INITIAL, _POSSESSIVE, _AGE, _LISTED = (1 << i for i in range(11, 17))
+
+
+def _word_classes(*classes: tuple[frozenset[str] | set[str], int]) -> MappingProxyType[str, int]:
+    """Each word of the given sets -> the bits of the sets it is in."""
+    out: dict[str, int] = {}
+    for words, bit in classes:
+        for w in words:
+            out[w] = out.get(w, 0) | bit
+    return MappingProxyType(out)
+
+
+_PREV_CLASS = _word_classes(
+    (T.PERSON_CUES_BEFORE, _PERSON_CUE),
+    (T.PLACE_CUES_BEFORE, _PLACE_CUE),
+    (T.ORG_CUES_BEFORE, _ORG_CUE),
+    (T.MISC_CUES_BEFORE, _MISC_CUE),
+    ({"of"}, _OF),
+    ({"v", "vs"}, _VERSUS),
+    ({"named", "called"}, _NAMED),
+)
+_NEXT_CLASS = _word_classes(
+    (T.SAY_VERBS, _SAY), (T.PLACE_NOUNS, _PLACE_NOUN), ({"v", "vs"}, _NEXT_VERSUS)
+)
+
+
+def _continues_list(doc: _Doc, start: int) -> bool:
+    """Whether a name at ``start`` follows a place named after a place noun, as the next item
+    of a list ("the neighbourhoods of al-Mazzeh and Ruken Eddin")."""
+    cands = doc.cands
+    return (
+        bool(cands)
+        and cands[-1].rule == "place-noun"
+        and _LIST_GAP_RE.fullmatch(doc.text, cands[-1].end, start) is not None
+    )
+
+
+def _classify_toks(doc: _Doc, start: int, end: int, single: bool, ctx: _Ctx) -> None:
+    """Type a run as a known name as a whole, or else by its pieces between connectors and
+    breaking words."""
+    text = doc.text
+    if single:
+        toks = [_Tok(text[start:end], start, end)]
     else:
         toks = [_Tok(m.group(), m.start(), m.end()) for m in _IN_RUN_RE.finditer(text, start, end)]
         if not toks:
             return
-    ctx = _context(text, start, end)
     # Fast path: the whole run is a known name ("Bosnia and Herzegovina", "Bank of England").
     if len(toks) > 1:
         whole = _lookup(doc, toks, ctx.initial)
         if whole is not None:
             doc.cands.append(_team(doc, whole, ctx))
             return
+    pieces, before = _split_run(doc, toks, ctx.prev)
+    kept = [(p, b) for p, b in zip(pieces, before, strict=True) if p]
+    last = len(kept) - 1
+    for i, (piece, prev) in enumerate(kept):
+        pctx = _Ctx(
+            initial=ctx.initial if i == 0 else False,
+            prev=prev,
+            prev_punct=ctx.prev_punct if i == 0 else "",
+            next=ctx.next if i == last else "",
+            possessive=ctx.possessive if i == last else False,
+            score=ctx.score if i == last else False,
+            prev2=ctx.prev2 if i == 0 else "",
+        )
+        _classify_piece(doc, piece, pctx)
+
+
+def _single_cue(ctx: _Ctx) -> int:
+    """The kind of context before a single word, as a small number (0: none)."""
+    if ctx.prev in T.PERSON_CUES_BEFORE:
+        return 1
+    if ctx.prev in T.PLACE_CUES_BEFORE and not ctx.prev_punct:
+        return 2
+    if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
+        return 3
+    if ctx.prev == "of" and ctx.prev2 in T.PLACE_NOUNS:
+        return 4
+    if ctx.prev in ("v", "vs"):
+        return 5
+    if ctx.prev_punct == ",":
+        return 6
+    if ctx.prev in T.MISC_CUES_BEFORE:
+        return 7
+    return 0
+
+
+def _classify_single(doc: _Doc, tok: _Tok) -> None:
+    """A run of one word. A repeated single word in the same kind of context gets the same
+    answer, so the answer is remembered per document by the word and its context's signature;
+    the first answer in a document comes from the lexicon's memo when an earlier article asked
+    the same question (:func:`_context_key` holds everything the rules read around it)."""
+    text = doc.text
+    word, start, end = tok.text, tok.start, tok.end
+    ctx = _context(text, start, end)
+    nxt = ctx.next if ctx.next in _NEXT_CUES else ""
+    score = ctx.score and _results_line(doc, start, end)
+    more = _more_cues(doc, end, ctx)
+    sig = (word, ctx.initial, _single_cue(ctx), nxt, score, ctx.possessive, more)
+    done = doc.runs.get(sig)
+    if done is None:
+        memo = doc.lex.memo
+        key = ("single", word, _context_key(doc, start, end, ctx), ctx.score, score)
+        done = memo.get(key)  # type: ignore[assignment]
+        if done is None:
+            n0 = len(doc.cands)
+            _classify_piece(doc, [tok], ctx)
+            done = tuple(
+                (c.kind, c.canonical, c.strength, c.common, c.rule) for c in doc.cands[n0:]
+            )
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = done
+            doc.runs[sig] = done
+            return
+        doc.runs[sig] = done
+    for kind, canonical, strength, common, rule in done:
+        doc.cands.append(Cand(start, end, word, kind, canonical, strength, 1, common, rule))
+
+
+def _split_run(doc: _Doc, toks: list[_Tok], prev: str) -> tuple[list[list[_Tok]], list[str]]:
+    """The pieces of a run and the connector (or breaking word) before each: a run splits at a
+    lone capital, a capitalised function word, a site-furniture word, a bare possessive and a
+    connector that does not join its neighbours (see :func:`_join`)."""
     run_last = toks[-1].text
     pieces: list[list[_Tok]] = [[]]
-    before: list[str] = [ctx.prev]  # the connector before each piece
+    before: list[str] = [prev]  # the connector before each piece
     conns: list[_Tok] = []
     for i, tok in enumerate(toks):
         if tok.text in _CONNECTORS:
@@ -552,19 +771,7 @@ def _classify_run(doc: _Doc, start: int, end: int) -> None:
         if bare is not None:
             pieces.append([])
             before.append("")
-    kept = [(p, b) for p, b in zip(pieces, before, strict=True) if p]
-    last = len(kept) - 1
-    for i, (piece, prev) in enumerate(kept):
-        pctx = _Ctx(
-            initial=ctx.initial if i == 0 else False,
-            prev=prev,
-            prev_punct=ctx.prev_punct if i == 0 else "",
-            next=ctx.next if i == last else "",
-            possessive=ctx.possessive if i == last else False,
-            score=ctx.score if i == last else False,
-            prev2=ctx.prev2 if i == 0 else "",
-        )
-        _classify_piece(doc, piece, pctx)
+    return pieces, before
 
 
 def _bare_possessive(doc: _Doc, tok: _Tok) -> _Tok | None:
@@ -620,15 +827,12 @@ def _lookup(doc: _Doc, toks: list[_Tok], initial: bool) -> Cand | None:
     s, e = toks[0].start, toks[-1].end
     surface = doc.text[s:e]
     ntok = len(toks)
-    key = (surface, initial, ntok == 1)
-    memo = doc.memo
-    if key in memo:
-        hit = memo[key]
-    else:
-        hit = memo[key] = _name_hit(doc.lex, surface, initial, ntok == 1)
+    got = doc.lex.memo.get((surface, initial, ntok == 1), _MISSING)  # as _name_hit remembers
+    hit = _name_hit(doc.lex, surface, initial, ntok == 1) if got is _MISSING else got
     if hit is None:
         return None
-    return Cand(s, e, surface, hit[0], hit[1], hit[2], ntok, rule=hit[3])
+    h = cast("_Hit", hit)
+    return Cand(s, e, surface, h[0], h[1], h[2], ntok, rule=h[3])
 
 
 def _name_hit(lex: Lexicon, surface: str, initial: bool, single: bool) -> _Hit | None:
@@ -693,9 +897,49 @@ def _emit(
 
 
 def _classify_piece(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> None:
-    lex = doc.lex
-    initial = ctx.initial
-    # Edges that are never names: weekdays, months, pronouns.
+    """Type one piece of a run: trim its edges and sentence-initial words, take titles and
+    nationalities off its front, then type the rest (:func:`_classify_core`)."""
+    toks, initial = _trim_edges(toks, ctx.initial)
+    if not toks:
+        return
+    whole = _lookup(doc, toks, initial)
+    if whole is not None:
+        doc.cands.append(_team(doc, whole, ctx))
+        return
+    n = len(toks)
+    if n > _MAX_NAME_WORDS and sum(1 for t in toks if t.text not in _CONNECTORS) > _MAX_NAME_WORDS:
+        return  # a Title Case line or a menu ("Android Youtube Satellite Coverage ...")
+    if initial or toks[0].text == "The":
+        got = _drop_opening_word(doc, toks, initial)
+        if got is None:
+            return
+        toks = got
+        n = len(toks)
+    if n > 3 and (_split_name_title(doc, toks, ctx) or _strip_title_of(doc, toks, ctx)):
+        return
+    headed = n > 1 and _is_headed(toks)
+    # Titles: "German Chancellor Angela Merkel", "UN Secretary-General Ban Ki-moon".
+    if n > 1 and not headed:
+        k = _title_end(doc, toks)
+        if k > 0:
+            _emit_prefix(doc, toks[:k])
+            rest = toks[k:]
+            if rest:
+                _classify_core(doc, rest, ctx, person_cue=True)
+            return
+    # Nationality words and countries in front: "Syrian Government", "U.S. Labor Day".
+    if n > 1 and not headed:
+        k = _nationality_end(doc, toks)
+        if k:
+            _emit_prefix(doc, toks[:k])
+            _classify_core(doc, toks[k:], ctx, person_cue=False)
+            return
+    _classify_core(doc, toks, ctx, person_cue=False)
+
+
+def _trim_edges(toks: list[_Tok], initial: bool) -> tuple[list[_Tok], bool]:
+    """Drop edges that are never names (weekdays, months, pronouns; trailing connectors and
+    plural acronyms: "... Thursday", "Labour MPs"); ``initial`` is False once the front moved."""
     while toks and toks[0].text in T.NEVER:
         toks = toks[1:]
         initial = False
@@ -704,16 +948,14 @@ def _classify_piece(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> None:
         or toks[-1].text in _CONNECTORS
         or _is_plural_acronym(toks[-1].text)
     ):
-        toks = toks[:-1]  # "... Thursday", "Labour MPs"
-    if not toks:
-        return
-    whole = _lookup(doc, toks, initial)
-    if whole is None and sum(1 for t in toks if t.text not in _CONNECTORS) > _MAX_NAME_WORDS:
-        return  # a Title Case line or a menu ("Android Youtube Satellite Coverage ...")
-    if whole is not None:
-        doc.cands.append(_team(doc, whole, ctx))
-        return
-    # A capitalised common word opening a sentence is not a name ("Maybe", "Once", "Read").
+        toks = toks[:-1]
+    return toks, initial
+
+
+def _drop_opening_word(doc: _Doc, toks: list[_Tok], initial: bool) -> list[_Tok] | None:
+    """The piece without a capitalised common word opening a sentence ("Maybe", "Once",
+    "Read") or a leading "The"; None when nothing is left or a known name was emitted."""
+    lex = doc.lex
     if initial:
         t0 = toks[0].text
         org_headed = len(toks) > 1 and toks[-1].text in T.ORG_SUFFIXES
@@ -727,78 +969,89 @@ def _classify_piece(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> None:
             while toks and (toks[0].text in _CONNECTORS or toks[0].text in T.NEVER):
                 toks = toks[1:]
             if not toks:
-                return
+                return None
             whole = _lookup(doc, toks, False)
             if whole is not None:
                 doc.cands.append(whole)
-                return
+                return None
     if toks[0].text == "The" and len(toks) > 1:
         toks = toks[1:]
         whole = _lookup(doc, toks, False)
         if whole is not None:
             doc.cands.append(whole)
-            return
+            return None
+    return toks
+
+
+def _split_name_title(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """ "Peter Salama Executive Director of the WHO ...": a name, then a title, in one run.
+    True when done."""
     n = len(toks)
-    # "Peter Salama Executive Director of the WHO ...": a name, then a title, in one run.
-    if n > 3 and toks[0].text in lex.given_names:
-        for k in range(2, n - 1):
-            w = toks[k].text
-            if w in T.PERSON_TITLES or (w in T.TITLES and toks[k + 1].text in T.PERSON_TITLES):
-                _classify_core(doc, toks[:k], ctx, person_cue=True)
-                after = _Ctx(False, "", "", ctx.next, ctx.possessive, ctx.score)
-                _classify_piece(doc, toks[k:], after)
-                return
-    # "Executive Director of the WHO Health Emergencies Programme": the title is not the name.
-    if (
+    if n <= 3 or toks[0].text not in doc.lex.given_names:
+        return False
+    for k in range(2, n - 1):
+        w = toks[k].text
+        if w in T.PERSON_TITLES or (w in T.TITLES and toks[k + 1].text in T.PERSON_TITLES):
+            _classify_core(doc, toks[:k], ctx, person_cue=True)
+            after = _Ctx(False, "", "", ctx.next, ctx.possessive, ctx.score)
+            _classify_piece(doc, toks[k:], after)
+            return True
+    return False
+
+
+def _strip_title_of(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
+    """ "Executive Director of the WHO Health Emergencies Programme": the title is not the
+    name; the organisation after "of" is typed alone. True when done."""
+    n = len(toks)
+    if not (
         n > 3
         and (toks[0].text in T.TITLES or toks[0].text in T.PERSON_TITLES)
         and (toks[-1].text in T.ORG_SUFFIXES or toks[-1].text in T.MISC_SUFFIXES)
     ):
-        k = 0
-        while k < n and (toks[k].text in T.TITLES or toks[k].text in T.PERSON_TITLES):
+        return False
+    k = 0
+    while k < n and (toks[k].text in T.TITLES or toks[k].text in T.PERSON_TITLES):
+        k += 1
+    if k < n - 1 and toks[k].text in ("of", "for"):
+        k += 1
+        while k < n and toks[k].text in _CONNECTORS:
             k += 1
-        if k < n - 1 and toks[k].text in ("of", "for"):
-            k += 1
-            while k < n and toks[k].text in _CONNECTORS:
-                k += 1
-            if k < n:
-                _classify_piece(doc, toks[k:], _Ctx(False, "of", "", ctx.next, ctx.possessive))
-                return
+        if k < n:
+            _classify_piece(doc, toks[k:], _Ctx(False, "of", "", ctx.next, ctx.possessive))
+            return True
+    return False
+
+
+def _is_headed(toks: list[_Tok]) -> bool:
+    """Whether a head word types the piece: its last word ("... Council", "... River", "...
+    Cup") or a head before "of"/"for" ("Syrian Center for Policy Research": then the
+    nationality is part of the name)."""
     last = toks[-1].text
-    headed = n > 1 and (
+    return (
         last in T.ORG_SUFFIXES
         or last in T.LOC_SUFFIXES
         or last in T.MISC_SUFFIXES
-        or any(  # "Syrian Center for Policy Research": the nationality is part of the name
+        or any(
             t.text in ("of", "for") and toks[j - 1].text in T.ORG_OF_HEADS
             for j, t in enumerate(toks)
             if j > 1
         )
     )
-    # Titles: "German Chancellor Angela Merkel", "UN Secretary-General Ban Ki-moon".
-    if n > 1 and not headed:
-        k = _title_end(doc, toks)
-        if k > 0:
-            _emit_prefix(doc, toks[:k])
-            rest = toks[k:]
-            if rest:
-                _classify_core(doc, rest, ctx, person_cue=True)
-            return
-    # Nationality words and countries in front: "Syrian Government", "U.S. Labor Day".
-    if n > 1 and not headed:
-        k = 0
-        while k < n - 1:
-            if k + 1 < n - 1 and doc.text[toks[k].start : toks[k + 1].end] in lex.demonyms:
-                k += 2
-            elif toks[k].text in lex.demonyms or _is_country(doc, toks[k].text):
-                k += 1
-            else:
-                break
-        if k:
-            _emit_prefix(doc, toks[:k])
-            _classify_core(doc, toks[k:], ctx, person_cue=False)
-            return
-    _classify_core(doc, toks, ctx, person_cue=False)
+
+
+def _nationality_end(doc: _Doc, toks: list[_Tok]) -> int:
+    """How many leading tokens are nationality words or countries (never all of them)."""
+    lex = doc.lex
+    n = len(toks)
+    k = 0
+    while k < n - 1:
+        if k + 1 < n - 1 and doc.text[toks[k].start : toks[k + 1].end] in lex.demonyms:
+            k += 2
+        elif toks[k].text in lex.demonyms or _is_country(doc, toks[k].text):
+            k += 1
+        else:
+            break
+    return k
 
 
 def _team(doc: _Doc, cand: Cand, ctx: _Ctx) -> Cand:
@@ -887,75 +1140,24 @@ def _emit_prefix(doc: _Doc, toks: list[_Tok]) -> None:
 
 
 def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> None:
-    lex = doc.lex
+    """Type a piece with no title or nationality in front, by the first rule that fits: a
+    known name, a head word, an acronym, a title before it (``person_cue``), a split into
+    several names, the words around it, then the name lists."""
     while toks and toks[0].text in _CONNECTORS:
         toks = toks[1:]
     if not toks:
         return
     words = [t.text for t in toks if t.text not in _CONNECTORS]
     n = len(words)
-    first, last = words[0], words[-1]
-    whole = _lookup(doc, toks, False)
-    if whole is not None:
-        doc.cands.append(whole)
+    if _core_known(doc, toks, words) or _core_headed(doc, toks, words):
         return
-    if n >= 2 and first in T.DIRECTIONS:
-        rest = _lookup(doc, toks[1:], False)
-        if rest is not None and rest.kind == "location":
-            _emit(doc, toks, "location", STRONG, "direction")
-            return
-        if rest is not None and rest.kind == "misc":
-            _emit(doc, toks, "misc", STRONG, "direction-demonym")  # "West German"
-            return
-    if all(w in T.TITLES or w in lex.demonyms or w in T.DIRECTIONS for w in words):
-        _emit_prefix(doc, toks)  # "British Foreign", "Prime": titles and nationalities only
-        return
-    if n >= 2:
-        if last in T.MISC_SUFFIXES:
-            _emit(doc, toks, "misc", PATTERN, "misc-suffix")
-            return
-        of_heads = [toks[i - 1].text for i, t in enumerate(toks) if t.text in ("of", "for")]
-        if last in T.ORG_SUFFIXES or any(h in T.ORG_OF_HEADS for h in of_heads):
-            _emit(doc, toks, "org", PATTERN, "org-suffix")
-            return
-        if (
-            last in T.LOC_SUFFIXES
-            or first in T.LOC_PREFIXES
-            or any(h in T.LOC_OF_HEADS for h in of_heads)
-        ):
-            _emit(doc, toks, "location", PATTERN, "loc-suffix")
-            return
-        if any(t.text == "&" or "&" in t.text for t in toks):
-            _emit(doc, toks, "org", PATTERN, "ampersand")
-            return
-    if first.isupper() and all(w.isupper() and w.lower() in lex.words for w in words):
-        return  # "CRUDE OIL", "ISSUER", "IN": shouting, not an acronym
-    if n == 1 and _is_plural_acronym(first):
-        return  # "MPs", "NGOs", "PCs": a plural, not a name
-    if is_acronym(first) and first not in T.ACRONYM_STOP:
-        if n >= 2 and _split_known(doc, toks, ctx):
-            return  # "BBC Michael Howard", "AFP Bashar Assad": a credit run into a name
-        if n == 1 and len(first) > 5 and first.isalpha():
-            folded = lex.places_folded.get(first.casefold())
-            if folded is not None:
-                doc.cands.append(
-                    Cand(
-                        toks[0].start,
-                        toks[0].end,
-                        first,
-                        "location",
-                        folded.canonical,
-                        STRONG,
-                        rule="caps-place",
-                    )
-                )
-                return
-        _emit(doc, toks, "org", PATTERN, "acronym")
+    if _core_acronym(doc, toks, words, ctx):
         return
     if person_cue:
         _emit(doc, toks, "person", PATTERN, "title")
         return
-    if n >= 2 and last in lex.demonyms and toks[-1].text == last:
+    last = words[-1]
+    if n >= 2 and last in doc.lex.demonyms and toks[-1].text == last:
         # "Assads Alawite sect": a nationality or creed after a name is not part of it.
         _classify_core(
             doc, toks[:-1], _Ctx(ctx.initial, ctx.prev, ctx.prev_punct, "", False), False
@@ -973,59 +1175,184 @@ def _classify_core(doc: _Doc, toks: list[_Tok], ctx: _Ctx, person_cue: bool) -> 
     if n >= 4 and _split_people(doc, toks, ctx):
         return
     if n >= 2:
-        if first in T.ORG_FIRST:
-            _emit(doc, toks, "org", PATTERN, "org-first")  # "Jaish al-Islam", "Liwa al-Quds"
-            return
-        common = [w for w in words[1:] if len(w) > 1 and lex.is_word(w) and w not in lex.surnames]
-        if _is_initial(first) and not common:
-            _emit(doc, toks, "person", PATTERN, "initial")
-            return
-        particles = any(t.text in _PARTICLES or "-" in t.text[:4] for t in toks[1:-1])
-        if n == 2 and first in ("Abu", "Umm", "Um") and last in lex.given_names:
-            return  # "Abu Mohammad told AFP": a kunya ("father of ...") names nobody alone
-        if (
-            common == [last]
-            and n <= 4
-            and first in lex.given_names
-            and len(last) > 3
-            and last.endswith("s")
-            and last[:-1] in lex.surnames
-        ):
-            toks[-1] = _Tok(last[:-1], toks[-1].start, toks[-1].end - 1)
-            common = []  # "Donald Trumps new policies": the apostrophe was lost
-        if not common and n <= 4 and first in lex.given_names and len(first) > 2:
-            _emit(doc, toks, "person", PATTERN, "given-name")
-            return
-        if particles and n >= 2 and not lex.is_word(last):
-            _emit(doc, toks, "person", PATTERN, "particle")
-            return
-        if all(lex.is_word(w) for w in words):
-            return  # "Civilians Injured", "Terrorist Attacks": a Title Case phrase
-        head = _lookup(doc, toks[:1], False)
-        if (
-            head is not None
-            and head.strength == STRONG
-            and first not in lex.given_names
-            and all(lex.is_word(w) or w in lex.demonyms for w in words[1:])
-        ):
-            doc.cands.append(head)  # "Hezbollah Syrian Army Kill", "Aleppo Eight"
-            _classify_core(doc, toks[1:], ctx, person_cue=False)
-            return
-        places = [_lookup(doc, [t], False) for t in toks]
-        if all(p is not None and p.kind == "location" for p in places):
-            doc.cands.extend(p for p in places if p is not None)  # "Aleppo Syria"
-            return
-        namey = all(not lex.is_word(w) and w not in lex.places and not w.isupper() for w in words)
-        if namey and n <= 3:
-            _emit(doc, toks, "person", WEAK, "namey")
-            return
-        if ctx.next in T.SAY_VERBS and not common:
-            _emit(doc, toks, "person", WEAK, "say-multi")
-            return
-        _emit(doc, toks, "org", WEAK, "multi-default")
+        _core_multi(doc, toks, words, ctx)
+    else:
+        _core_single(doc, toks, ctx)
+
+
+def _core_known(doc: _Doc, toks: list[_Tok], words: list[str]) -> bool:
+    """A known name, a compass word before a known place or nationality ("East Aleppo", "West
+    German"), or titles and nationalities only ("British Foreign"). True when done."""
+    lex = doc.lex
+    whole = _lookup(doc, toks, False)
+    if whole is not None:
+        doc.cands.append(whole)
+        return True
+    if len(words) >= 2 and words[0] in T.DIRECTIONS:
+        rest = _lookup(doc, toks[1:], False)
+        if rest is not None and rest.kind == "location":
+            _emit(doc, toks, "location", STRONG, "direction")
+            return True
+        if rest is not None and rest.kind == "misc":
+            _emit(doc, toks, "misc", STRONG, "direction-demonym")  # "West German"
+            return True
+    w0 = words[0]
+    if len(words) >= 2 and w0 in lex.demonyms and toks[0].text == w0:
+        rest = _lookup(doc, toks[1:], False)
+        if rest is not None and rest.strength == STRONG and rest.kind != "misc":
+            s, e = toks[0].start, toks[0].end  # "English Asharq Al-Awsat": a language or a
+            doc.cands.append(Cand(s, e, w0, "misc", w0, STRONG, rule="demonym"))  # nationality
+            doc.cands.append(rest)  # before a known name is not part of it
+            return True
+    if (w0 in T.TITLES or w0 in lex.demonyms or w0 in T.DIRECTIONS) and all(
+        w in T.TITLES or w in lex.demonyms or w in T.DIRECTIONS for w in words
+    ):
+        _emit_prefix(doc, toks)  # "British Foreign", "Prime": titles and nationalities only
+        return True
+    return False
+
+
+def _core_headed(doc: _Doc, toks: list[_Tok], words: list[str]) -> bool:
+    """A name typed by its head word: "... Cup" (misc), "... Council", "Bank of ..." (org),
+    "... River", "Lake ...", "Gulf of ..." (location), "... & ..." (org). True when done."""
+    if len(words) < 2:
+        return False
+    first, last = words[0], words[-1]
+    if last in T.MISC_SUFFIXES:
+        _emit(doc, toks, "misc", PATTERN, "misc-suffix")
+        return True
+    of_heads = (
+        [toks[i - 1].text for i, t in enumerate(toks) if t.text in ("of", "for")]
+        if len(toks) > len(words)  # connectors ("of", "for") among the tokens
+        else []
+    )
+    if last in T.ORG_SUFFIXES or any(h in T.ORG_OF_HEADS for h in of_heads):
+        _emit(doc, toks, "org", PATTERN, "org-suffix")
+        return True
+    if (
+        last in T.LOC_SUFFIXES
+        or first in T.LOC_PREFIXES
+        or any(h in T.LOC_OF_HEADS for h in of_heads)
+    ):
+        _emit(doc, toks, "location", PATTERN, "loc-suffix")
+        return True
+    if "&" in doc.text[toks[0].start : toks[-1].end]:  # "&" alone or in a token ("AT&T")
+        _emit(doc, toks, "org", PATTERN, "ampersand")
+        return True
+    return False
+
+
+def _core_acronym(doc: _Doc, toks: list[_Tok], words: list[str], ctx: _Ctx) -> bool:
+    """Words in capitals: shouting ("CRUDE OIL") and plurals ("MPs") are dropped, a credit run
+    into a name is split ("BBC Michael Howard"), a place in capitals is a place, any other
+    acronym is an organisation. True when done."""
+    lex = doc.lex
+    first = words[0]
+    n = len(words)
+    if first.isupper() and all(w.isupper() and w.lower() in lex.words for w in words):
+        return True  # "CRUDE OIL", "ISSUER", "IN": shouting, not an acronym
+    if n == 1 and _is_plural_acronym(first):
+        return True  # "MPs", "NGOs", "PCs": a plural, not a name
+    if not is_acronym(first) or first in T.ACRONYM_STOP:
+        return False
+    if n >= 2 and _split_known(doc, toks, ctx):
+        return True  # "BBC Michael Howard", "AFP Bashar Assad": a credit run into a name
+    if n == 1 and len(first) > 5 and first.isalpha():
+        folded = lex.places_folded.get(first.casefold())
+        if folded is not None:
+            s, e = toks[0].start, toks[0].end
+            doc.cands.append(
+                Cand(s, e, first, "location", folded.canonical, STRONG, rule="caps-place")
+            )
+            return True
+    _emit(doc, toks, "org", PATTERN, "acronym")
+    return True
+
+
+def _core_multi(doc: _Doc, toks: list[_Tok], words: list[str], ctx: _Ctx) -> None:
+    """Several words that no head, title or context typed: the name lists decide."""
+    lex = doc.lex
+    n = len(words)
+    first, last = words[0], words[-1]
+    if first in T.ORG_FIRST:
+        _emit(doc, toks, "org", PATTERN, "org-first")  # "Jaish al-Islam", "Liwa al-Quds"
         return
-    # A single word.
-    w = first
+    common = [w for w in words[1:] if len(w) > 1 and lex.is_word(w) and w not in lex.surnames]
+    if _is_initial(first) and not common:
+        _emit(doc, toks, "person", PATTERN, "initial")
+        return
+    particles = any(t.text in _PARTICLES or "-" in t.text[:4] for t in toks[1:-1])
+    if n == 2 and first in ("Abu", "Umm", "Um") and last in lex.given_names:
+        return  # "Abu Mohammad told AFP": a kunya ("father of ...") names nobody alone
+    if (
+        common == [last]
+        and n <= 4
+        and first in lex.given_names
+        and len(last) > 3
+        and last.endswith("s")
+        and last[:-1] in lex.surnames
+    ):
+        toks[-1] = _Tok(last[:-1], toks[-1].start, toks[-1].end - 1)
+        common = []  # "Donald Trumps new policies": the apostrophe was lost
+    if not common and n <= 4 and first in lex.given_names and len(first) > 2:
+        _emit(doc, toks, "person", PATTERN, "given-name")
+        return
+    if particles and n >= 2 and not lex.is_word(last):
+        _emit(doc, toks, "person", PATTERN, "particle")
+        return
+    if all(lex.is_word(w) for w in words):
+        return  # "Civilians Injured", "Terrorist Attacks": a Title Case phrase
+    _core_multi_rest(doc, toks, words, common, ctx)
+
+
+def _core_multi_rest(
+    doc: _Doc, toks: list[_Tok], words: list[str], common: list[str], ctx: _Ctx
+) -> None:
+    """The last resorts for several words: a known name in front of common words, a list of
+    places, a name-like run (person), a run before "said" (person), else an organisation."""
+    lex = doc.lex
+    head = _lookup(doc, toks[:1], False)
+    if (
+        head is not None
+        and head.strength == STRONG
+        and words[0] not in lex.given_names
+        and all(lex.is_word(w) or w in lex.demonyms for w in words[1:])
+    ):
+        doc.cands.append(head)  # "Hezbollah Syrian Army Kill", "Aleppo Eight"
+        _classify_core(doc, toks[1:], ctx, person_cue=False)
+        return
+    places = []
+    for t in toks:
+        p = _lookup(doc, [t], False)
+        if p is None or p.kind != "location":
+            break
+        places.append(p)
+    else:
+        doc.cands.extend(places)  # "Aleppo Syria"
+        return
+    namey = all(not lex.is_word(w) and w not in lex.places and not w.isupper() for w in words)
+    if namey and len(words) <= 3:
+        if ctx.prev in T.PLACE_PREPOSITIONS and not ctx.prev_punct and not ctx.possessive:
+            _emit(doc, toks, "location", WEAK, "place-prep")  # "positions in Jubb al-Jarrah"
+            return
+        _emit(doc, toks, "person", WEAK, "namey")
+        return
+    if (
+        ctx.next in T.SAY_VERBS
+        and not common
+        and ctx.prev != "the"  # "the Civil Defence said": no person's name takes "the"
+        and (words[0] in lex.given_names or not lex.is_word(words[0]))
+    ):
+        _emit(doc, toks, "person", WEAK, "say-multi")
+        return
+    _emit(doc, toks, "org", WEAK, "multi-default")
+
+
+def _core_single(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> None:
+    """A single word that no lookup, head or context typed: titles, state abbreviations,
+    common words, first names, cues around it, then the name lists."""
+    lex = doc.lex
+    w = toks[0].text
     if w in T.TITLES or w in T.PERSON_TITLES:
         return  # "Sen." before a name, "Maj." in "Maj. Gen.": a title, not a person
     state = T.US_STATE_ABBREVIATIONS.get(w.rstrip("."))
@@ -1087,8 +1414,17 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
     if ctx.prev in T.ORG_CUES_BEFORE and not ctx.prev_punct:
         _emit(doc, toks, "org", PATTERN, "org-cue")
         return True
-    if ctx.prev in T.MISC_CUES_BEFORE and not ctx.prev_punct:
-        _emit(doc, toks, "misc", PATTERN, "work-cue")
+    if not ctx.prev_punct and (
+        ctx.prev in T.MISC_CUES_BEFORE or (ctx.prev == "in" and ctx.prev2 in T.WORK_ROLES_BEFORE_IN)
+    ):
+        _emit(doc, toks, "misc", PATTERN, "work-cue")  # "the film X", "her role in X"
+        return True
+    if _employer_cue(ctx) or _LEGAL_AFTER_RE.match(doc.text, toks[-1].end):
+        _emit(doc, toks, "org", PATTERN, "employer")  # "vice president of Cargill, Inc."
+        return True
+    role = _role_after(doc, toks[-1].end, ctx)
+    if role:
+        _emit(doc, toks, role, PATTERN, "work-cue")  # "X star Imelda Staunton"
         return True
     versus = ctx.next in ("v", "vs") or ctx.prev in ("v", "vs")
     if (
@@ -1097,6 +1433,47 @@ def _by_context(doc: _Doc, toks: list[_Tok], ctx: _Ctx) -> bool:
         _emit(doc, toks, "org", PATTERN, "team")
         return True
     return False
+
+
+_LEGAL_AFTER_RE = re.compile(
+    r"(?:,[ ]|[ ]\([A-Z][A-Za-z.]*\)[ ])(?:Inc|Corp|Co|Ltd|Plc|PLC|LLC|AG|SA|NV|GmbH)\b"
+)  # "Cargill, Inc.", "Cargill (U.K.) Ltd": a legal form after a comma or a country
+
+
+def _employer_cue(ctx: _Ctx) -> bool:
+    """Whether the words before a name make it the organisation of someone: "vice president
+    of X", "analyst with X", "officials at X"."""
+    return (
+        ctx.prev in ("of", "with", "at")
+        and ctx.prev2 in T.EMPLOYEE_NOUNS
+        and not ctx.prev_punct
+        and not ctx.possessive  # "head of Tony Blair's policy unit": not his organisation
+    )
+
+
+_ROLE_AFTER_RE = re.compile(r"[ ]([a-z-]+)[ ][A-Z]")
+_ROLE_NEXT = frozenset(
+    ["and", "co", *T.WORK_ROLES_AFTER, *T.BAND_ROLES_AFTER]
+)  # the first letters-only word of a role (``_Ctx.next``)
+_TITLE_AFTER_AND_RE = re.compile(r"[ ]and[ ]the[ ][A-Z]")
+
+
+def _role_after(doc: _Doc, end: int, ctx: _Ctx) -> EntityKind | None:
+    """What a role word after a name says it is: a work before "star", "director" and a
+    person ("Vera Drake star Imelda Staunton"), a band before "frontman" ("Franz Ferdinand
+    frontman Alex Kapranos"), a work before "and the" and a title ("Harry Potter and the
+    Prisoner of Azkaban", "Bob Marley and the Wailers"); None otherwise."""
+    if ctx.possessive or ctx.next not in _ROLE_NEXT:
+        return None
+    if ctx.next == "and":
+        return "misc" if _TITLE_AFTER_AND_RE.match(doc.text, end) else None
+    m = _ROLE_AFTER_RE.match(doc.text, end)
+    if m is None:
+        return None
+    word = m.group(1)
+    if word in T.WORK_ROLES_AFTER:
+        return "misc"
+    return "org" if word in T.BAND_ROLES_AFTER else None
 
 
 def _results_line(doc: _Doc, pos: int, end: int) -> bool:
@@ -1267,21 +1644,141 @@ def _org_prefixes(surface: str) -> list[str]:
         if head[-1] in _CONNECTORS or parts[i] in ("of", "for"):
             continue  # never "Bank of" or a cut before "of England"
         out.append(" ".join(head))
+    if len(parts) >= 2 and _INITIALS_RE.fullmatch(parts[0]):
+        out.extend(_org_prefixes(" ".join(parts[1:])))  # "E.F. Hutton Group" -> "Hutton"
+        if parts[-1] not in T.LEGAL_FORMS and len(parts) == 2:
+            out.append(parts[1])  # "E.F. Hutton" -> "Hutton"
     return out
 
 
+_INITIALS_RE = re.compile(r"(?:[A-Z]\.){1,3}")
+
+
 def _resolve_document(doc: _Doc) -> None:
-    cands = doc.cands
-    lex = doc.lex
+    """Pass 2: what the whole document says types and names each mention (see the module
+    docstring); mentions left untyped are dropped later."""
     known: dict[str, tuple[EntityKind, str]] = {}
     for level in (STRONG, PATTERN):
-        for c in cands:
+        for c in doc.cands:
             if c.strength == level and c.kind is not None and c.surface not in known:
                 known[c.surface] = (c.kind, c.canonical)
+    _bare_possessives(doc, known, {})  # names: "Bashar al-Assads" -> "Bashar al-Assad"
+    people, org_heads = _short_forms(doc)
+    _link_acronyms(doc, known)
+    _bare_possessives(doc, known, people)  # surnames: "Lavrovs" -> "Lavrov"
+    _context_over_lists(doc, known)
+    for c in doc.cands:
+        if not _resolve_short(doc, c, people, org_heads):
+            _resolve_weak(doc, c, known, people)
+    _listed_with_companies(doc)
+    for c in doc.cands:
+        if (
+            c.kind == "person"
+            and c.strength == WEAK
+            and c.canonical == c.surface
+            and " " not in c.surface
+            and c.surface in doc.lex.given_names
+            and c.surface not in doc.lex.surnames
+            and "+surname" not in c.rule
+        ):
+            c.kind = None  # a lone given name ("Ahmed, 24, said") identifies nobody
+
+
+_COORD_RE = re.compile(r",[ ]|,?[ ]and[ ]|[ ]&[ ]")
+_COMPANY_RULES = frozenset(
+    ["company", "partnership", "slash-co", "possessive-co", "wire-brackets", "listed-company"]
+)
+_GUESSED = frozenset(["given-name", "surname-list", "namey", "say-multi", "cue-before"])
+
+
+def _listed_with_companies(doc: _Doc) -> None:
+    """A name only guessed to be a person from name lists, listed with companies ("Goldman
+    Sachs and Merrill Lynch co-managed", "Wagner and Brown and AFG Industries Inc", "Salomon,
+    First Boston and Merrill Lynch") or after a person and "of" ("Zimmer of Merrill Lynch")
+    is a company too: every mention of it in the article becomes one. A company here is a
+    listed company, an organisation of the curated list, a partnership, a name in wire
+    brackets or an organisation ending in a legal form ("AFG Industries Inc")."""
+    text = doc.text
+    firms: dict[str, str] = {}
+    group: list[Cand] = []
+    prev: Cand | None = None
+    for c in doc.cands:
+        if (
+            prev is not None
+            and prev.kind == "person"
+            and _guessed_person(c)
+            and text.startswith(" of ", prev.end)
+            and prev.end + 4 == c.start
+        ):
+            firms.setdefault(c.surface, c.surface)  # "Zimmer of Merrill Lynch": her firm
+        prev = c
+    for nxt in [*doc.cands, None]:
+        if nxt is not None and group and _COORD_RE.fullmatch(text, group[-1].end, nxt.start):
+            group.append(nxt)
+            continue
+        if len(group) > 1 and any(_is_company(doc, g) for g in group):
+            _firms_of(doc, group, firms)
+        group = [nxt] if nxt is not None else []
+    if not firms:
+        return
+    for c in doc.cands:
+        name = firms.get(c.surface)
+        if name is not None and c.kind == "person" and c.canonical == c.surface:
+            c.kind, c.canonical, c.strength = "org", name, PATTERN
+            c.rule += "+listed-company"
+
+
+def _firms_of(doc: _Doc, group: list[Cand], firms: dict[str, str]) -> None:
+    """The guessed people of a list with a company in it, as firms (surface -> name); a
+    surname joined by "and" to an untyped surname is one firm ("Wagner and Brown")."""
+    text = doc.text
+    for i, g in enumerate(group):
+        if not _guessed_person(g):
+            continue
+        name = g.surface
+        nxt = group[i + 1] if i + 1 < len(group) else None
+        if (
+            nxt is not None
+            and nxt.kind is None
+            and nxt.ntok == 1
+            and nxt.surface in doc.lex.surnames
+            and text[g.end : nxt.start] == " and "
+        ):
+            name = text[g.start : nxt.end]
+        firms.setdefault(g.surface, name)
+
+
+def _guessed_person(c: Cand) -> bool:
+    """A person only by the name lists or a weak cue, and not resolved to a full name."""
+    return c.kind == "person" and c.rule.split("+")[0] in _GUESSED and c.canonical == c.surface
+
+
+def _is_company(doc: _Doc, c: Cand) -> bool:
+    """An organisation named by the company lexicon or a company pattern."""
+    if c.kind != "org":
+        return False
+    if c.rule.split("+")[0] in _COMPANY_RULES:
+        return True
+    if c.surface.rpartition(" ")[2] in T.LEGAL_FORMS or c.rule == "known":
+        return True
+    if doc.lex.companies.get(norm_key(c.surface)) is not None:
+        return True
+    if is_acronym(c.surface):  # "AFG" where the article names "AFG Industries Inc"
+        head = c.surface + " "
+        return any(
+            o.kind == "org" and o.surface.startswith(head) and _is_company(doc, o)
+            for o in doc.cands
+        )
+    return False
+
+
+def _short_forms(doc: _Doc) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The shortened forms the document's full names go by: surnames of people (-> their full
+    names) and leading words of organisations (-> their canonical names)."""
+    lex = doc.lex
     people: dict[str, set[str]] = {}
     org_heads: dict[str, set[str]] = {}
-    _bare_possessives(doc, known, people)  # names: "Bashar al-Assads" -> "Bashar al-Assad"
-    for c in cands:
+    for c in doc.cands:
         if c.kind == "person" and c.ntok >= 2:
             for key in _surname_keys(c.canonical):
                 people.setdefault(key, set()).add(c.canonical)
@@ -1295,90 +1792,95 @@ def _resolve_document(doc: _Doc) -> None:
                 if norm_key(head) in lex.known:
                     continue
                 org_heads.setdefault(head, set()).add(c.canonical)
-    _link_acronyms(doc, known)
-    _bare_possessives(doc, known, people)  # surnames: "Lavrovs" -> "Lavrov"
-    # What the words around a name say ("the band Franz Ferdinand", "the film Vera Drake",
-    # "the town of Hass") beats what a list of first names says, for every mention of it.
-    by_context = {c.surface: c for c in cands if c.rule in _CONTEXT_RULES}
-    if by_context:
-        for c in cands:
-            ctx_hit = by_context.get(c.surface)
-            if ctx_hit is not None and c.rule in _NAME_LIST_RULES:
-                c.kind, c.canonical, c.rule = ctx_hit.kind, ctx_hit.canonical, ctx_hit.rule
-                known[c.surface] = (ctx_hit.kind or "misc", ctx_hit.canonical)
-    for c in cands:
-        # Within one article a shortened name is always the full one, when only one fits:
-        # "Erdogan" (even as "President Erdogan") is Recep Tayyip Erdogan.
-        if (
-            (c.kind in ("person", None) or c.rule == "company")
-            and c.strength < STRONG
-            and c.rule != "title"
-        ):
-            key = c.surface
-            if " " not in key:
-                for prefix in _ARTICLES:
-                    if key.startswith(prefix):
-                        key = key[len(prefix) :]
-            full = people.get(key)
-            if full is not None and len(full) == 1:
-                name = next(iter(full))
-                if name.count(" ") > c.surface.count(" "):
-                    c.kind, c.canonical, c.strength = "person", name, PATTERN
-                    c.rule += "+surname"
-                    continue
-        elif c.kind == "person" and c.rule == "title":
-            full = people.get(c.surface)
-            if full is not None and len(full) == 1:
-                name = next(iter(full))
-                if name.count(" ") > c.surface.count(" "):
-                    c.canonical = name  # "President Erdogan" is Recep Tayyip Erdogan
-                    c.rule += "+surname"
-                    continue
-        if c.kind in ("person", None) and c.strength < STRONG and c.rule != "title":
-            orgs = org_heads.get(c.surface)
-            if orgs is not None and len(orgs) == 1 and c.surface not in people:
-                c.kind, c.canonical, c.strength = "org", next(iter(orgs)), PATTERN
-                c.rule += "+org-head"
-                continue
-        if c.strength >= PATTERN and not (c.ntok == 1 and c.kind == "location"):
-            continue
-        if c.strength == STRONG:
-            full = people.get(c.surface)
-            if full is not None and len(full) == 1:
-                place = lex.places.get(c.surface)
-                if place is not None and place.rank <= 4:
-                    c.kind, c.canonical, c.strength = "person", next(iter(full)), PATTERN
-                    c.rule = "surname-over-place"
-            continue
-        hit = known.get(c.surface)
-        if hit is not None:
-            c.kind, c.canonical = hit
-            c.strength = PATTERN
-            c.rule += "+doc"
-            continue
-        if c.ntok == 1:
-            key = c.surface
-            for prefix in _ARTICLES[:4]:
+    return people, org_heads
+
+
+def _context_over_lists(doc: _Doc, known: dict[str, tuple[EntityKind, str]]) -> None:
+    """What the words around a name say ("the band Franz Ferdinand", "the film Vera Drake",
+    "the town of Hass") beats what a list of first names says, for every mention of it."""
+    by_context = {c.surface: c for c in doc.cands if c.rule in _CONTEXT_RULES}
+    if not by_context:
+        return
+    for c in doc.cands:
+        ctx_hit = by_context.get(c.surface)
+        if ctx_hit is not None and c.rule in _NAME_LIST_RULES:
+            c.kind, c.canonical, c.rule = ctx_hit.kind, ctx_hit.canonical, ctx_hit.rule
+            known[c.surface] = (ctx_hit.kind or "misc", ctx_hit.canonical)
+
+
+def _only(names: set[str] | None) -> str | None:
+    """The one name of a set, or None when there is none or more than one."""
+    if names is None or len(names) != 1:
+        return None
+    return next(iter(names))
+
+
+def _resolve_short(
+    doc: _Doc, c: Cand, people: dict[str, set[str]], org_heads: dict[str, set[str]]
+) -> bool:
+    """Within one article a shortened name is always the full one, when only one fits:
+    "Erdogan" (even as "President Erdogan") is Recep Tayyip Erdogan, "Magna" is Magna
+    International. True when the mention was resolved."""
+    weak = c.strength < STRONG and c.rule != "title"
+    if (c.kind in ("person", None) or c.rule == "company") and weak:
+        key = c.surface
+        if " " not in key:
+            for prefix in _ARTICLES:
                 if key.startswith(prefix):
                     key = key[len(prefix) :]
-            full = people.get(key)
-            if full is not None and c.kind is None:
-                c.kind, c.strength = "person", WEAK
-                c.rule += "+surname?"
-                continue
-        if c.common or c.strength == 0:
-            c.kind = None
-    for c in cands:
-        if (
-            c.kind == "person"
-            and c.strength == WEAK
-            and c.canonical == c.surface
-            and " " not in c.surface
-            and c.surface in lex.given_names
-            and c.surface not in lex.surnames
-            and "+surname" not in c.rule
-        ):
-            c.kind = None  # a lone given name ("Ahmed, 24, said") identifies nobody
+        name = _only(people.get(key))
+        if name is not None and name.count(" ") > c.surface.count(" "):
+            c.kind, c.canonical, c.strength = "person", name, PATTERN
+            c.rule += "+surname"
+            return True
+    elif c.kind == "person" and c.rule == "title":
+        name = _only(people.get(c.surface))
+        if name is not None and name.count(" ") > c.surface.count(" "):
+            c.canonical = name  # "President Erdogan" is Recep Tayyip Erdogan
+            c.rule += "+surname"
+            return True
+    if c.kind in ("person", None) and weak:
+        org = _only(org_heads.get(c.surface))
+        if org is not None and c.surface not in people:
+            c.kind, c.canonical, c.strength = "org", org, PATTERN
+            c.rule += "+org-head"
+            return True
+    return False
+
+
+def _resolve_weak(
+    doc: _Doc, c: Cand, known: dict[str, tuple[EntityKind, str]], people: dict[str, set[str]]
+) -> None:
+    """A weak or untyped mention takes what the document established for the same surface;
+    a small place that is the surname of a person named in full is that person; an unknown
+    word that is a surname here is a person; anything else weak and common is untyped."""
+    if c.strength >= PATTERN and not (c.ntok == 1 and c.kind == "location"):
+        return
+    if c.strength == STRONG:
+        name = _only(people.get(c.surface))
+        if name is not None:
+            place = doc.lex.places.get(c.surface)
+            if place is not None and place.rank <= 4:
+                c.kind, c.canonical, c.strength = "person", name, PATTERN
+                c.rule = "surname-over-place"
+        return
+    hit = known.get(c.surface)
+    if hit is not None:
+        c.kind, c.canonical = hit
+        c.strength = PATTERN
+        c.rule += "+doc"
+        return
+    if c.ntok == 1:
+        key = c.surface
+        for prefix in _ARTICLES[:4]:
+            if key.startswith(prefix):
+                key = key[len(prefix) :]
+        if people.get(key) is not None and c.kind is None:
+            c.kind, c.strength = "person", WEAK
+            c.rule += "+surname?"
+            return
+    if c.common or c.strength == 0:
+        c.kind = None
 
 
 def _bare_possessives(

@@ -256,7 +256,7 @@ PLACE_NOUNS: frozenset[str] = _words(
     neighborhood neighborhoods suburb suburbs province provinces region regions countryside
     governorate area areas outskirts road roads street highway camp crossing airport airbase
     valley mountains river county municipality
-    island islands
+    island islands forest forests desert plain plains
     """
 )
 
@@ -307,5 +307,36 @@ LEGAL_FORMS: frozenset[str] = _words(
 # Ferdinand" (a name of that kind is not a person).
 MISC_CUES_BEFORE: frozenset[str] = _words(
     "film movie album single song novel book musical opera sitcom documentary series"
+    " drama biopic comedy thriller blockbuster sequel"
 )
+
+# Nouns before "in" that make the name after it a work: "her role in Vera Drake", "his
+# performance in Ray", "starring in Closer".
+WORK_ROLES_BEFORE_IN: frozenset[str] = _words(
+    "role roles performance performances starring starred stars star appearance appeared cameo"
+)
+
+# Roles of a person in a work, a band or a firm, between it and the person: "Vera Drake star
+# Imelda Staunton", "Harry Potter director Alfonso Cuaron" (a work, "misc"), "Franz Ferdinand
+# frontman Alex Kapranos", "Merrill Lynch analyst Matt Aizawa" (an organisation).
+WORK_ROLES_AFTER: frozenset[str] = _words("star co-star director")
+BAND_ROLES_AFTER: frozenset[str] = _words(
+    "frontman frontwoman guitarist drummer bassist analyst analysts economist strategist"
+)  # and a firm before its analyst: "Merrill Lynch analyst Charles Ryan"
+
+# People of an organisation, before "of", "at" or "with" and the organisation: "vice president
+# of Cargill", "analyst with Merrill Lynch", "officials at Salomon". A name there is the
+# organisation (a gazetteer place or a known name is typed before this is asked).
+EMPLOYEE_NOUNS: frozenset[str] = _words(
+    """
+    president vice-president chairman chairwoman director directors executive executives
+    officer officers chief head spokesman spokeswoman spokesperson analyst analysts economist
+    economists strategist strategists trader traders dealer dealers official officials founder
+    owner manager managers employee employees shareholder shareholders
+    """
+)
+
+# Prepositions after which a name that only looks like a person's is a place: "positions in
+# Jubb al-Jarrah", "near Kafr Hamra".
+PLACE_PREPOSITIONS: frozenset[str] = _words("in near outside into towards")
 ORG_CUES_BEFORE = ORG_CUES_BEFORE | _words("band")

@@ -18,8 +18,8 @@ import os
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,10 +213,7 @@ def _build(
     warm: bool,
     threads: int | None,
 ) -> FastAPI:
-    from fastapi import FastAPI, Request
-    from fastapi.exceptions import RequestValidationError
-    from starlette.exceptions import HTTPException
-    from starlette.responses import Response
+    from fastapi import FastAPI
 
     from . import analysis, routes
 
@@ -263,6 +260,23 @@ def _build(
     app.state.cache = GenerationCache()
     app.state.names_gate = Gate()
 
+    _handle_errors(app, ix)
+    app.add_middleware(_Guard, max_body_bytes=max_body_bytes)
+    app.include_router(routes.router)
+    app.include_router(analysis.router)
+    app.include_router(routes.page_router)
+    app.include_router(analysis.page_router)
+    return app
+
+
+def _handle_errors(app: FastAPI, ix: Index) -> None:
+    """Every error as ``{"error": "one line"}`` with its status: the library's errors (a damaged
+    index remembered for /health), invalid parameters, and HTTP errors."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+    from starlette.responses import Response
+
     async def on_library_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SearchlibError)
         status, headers = status_of(exc)
@@ -286,12 +300,6 @@ def _build(
     app.add_exception_handler(SearchlibError, on_library_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
-    app.add_middleware(_Guard, max_body_bytes=max_body_bytes)
-    app.include_router(routes.router)
-    app.include_router(analysis.router)
-    app.include_router(routes.page_router)
-    app.include_router(analysis.page_router)
-    return app
 
 
 def _warm_up(ix: Index) -> None:
@@ -400,15 +408,23 @@ def serve(
     if count == 1:
         uvicorn.run(app, **options)
         return
+    with _worker_environment(target, api_key, threads):
+        uvicorn.run(app, **options)
+
+
+@contextmanager
+def _worker_environment(target: str | Path, api_key: str | None, threads: int) -> Iterator[None]:
+    """The settings the worker processes read at start, in this process's environment while
+    they run (restored afterwards)."""
     environment = {
         ENV_INDEX: str(target),
         ENV_API_KEY: api_key or "",
         ENV_THREADS: str(threads),
     }
     saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)  # the workers are new processes: they read it at start
+    os.environ.update(environment)
     try:
-        uvicorn.run(app, **options)
+        yield
     finally:
         for name, value in saved.items():
             if value is None:

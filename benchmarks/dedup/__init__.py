@@ -1,0 +1,1 @@
+"""Near-duplicate detection: the labelled pairs, the synthetic copies and the evaluation."""

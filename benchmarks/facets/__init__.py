@@ -1,0 +1,1 @@
+"""The facet audit: the top values of each entity facet over the shared corpora, labelled."""
