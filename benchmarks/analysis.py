@@ -1,7 +1,7 @@
 """Speed of the analysis (searchlib.analysis) on a big index: significant terms, co-occurrence,
 timelines compared, and exports (with their peak memory).
 
-    python benchmarks/analysis.py --index DIR [--runs 15] [--out benchmarks/results/analysis.json]
+    python -m benchmarks.analysis --index DIR [--runs 21] [--out benchmarks/results/analysis.json]
 
 The index is any searchlib index; the recorded run used the 100,000-article resampled
 Reuters-21578 corpus of ``benchmarks/run.py`` (``prepare_corpus(100_000, ...)``), indexed and
@@ -35,12 +35,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from timing import git_commit, log, percentile
-
 import searchlib
 from searchlib import Index
 from searchlib import analysis as an
 from searchlib import text as tx
+
+from .common import git_commit, log, percentile
 
 HERE = Path(__file__).resolve().parent
 CANDIDATES = (
@@ -136,7 +136,18 @@ def export_worker(index: str, query: str, fmt: str) -> dict[str, Any]:
 
 def run_export(index: str, query: str, fmt: str) -> dict[str, Any]:
     found = subprocess.run(
-        [sys.executable, __file__, "--index", index, "--export-worker", query, "--format", fmt],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.analysis",
+            "--index",
+            index,
+            "--export-worker",
+            query,
+            "--format",
+            fmt,
+        ],
+        cwd=HERE.parent,
         capture_output=True,
         text=True,
         check=True,

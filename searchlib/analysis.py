@@ -548,6 +548,20 @@ def _find_entity(reader: Reader, name: str) -> tuple[EntityKind, str] | None:
     return (best[1], best[2]) if best else None
 
 
+def _subject_entity(
+    reader: Reader, subject: str, kind: EntityKind | Literal["query"] | None
+) -> tuple[EntityKind, str] | None:
+    """The entity a co-occurrence subject names (None: the subject is a query)."""
+    if kind is None:
+        return _find_entity(reader, subject)
+    if kind == "query":
+        return None
+    folded = " ".join(subject.split()).casefold()
+    values = reader.facet_values(kind)
+    name = next((v for v in values if v.casefold() == folded), " ".join(subject.split()))
+    return (kind, name)
+
+
 def cooccurrence(
     index: Index,
     subject: str,
@@ -580,14 +594,7 @@ def cooccurrence(
     base = selection("", **filters)
 
     def read(r: Reader) -> Cooccurrence:
-        found_entity: tuple[EntityKind, str] | None = None
-        if kind is None:
-            found_entity = _find_entity(r, subject)
-        elif kind != "query":
-            values = r.facet_values(kind)
-            folded = " ".join(subject.split()).casefold()
-            name = next((v for v in values if v.casefold() == folded), " ".join(subject.split()))
-            found_entity = (kind, name)
+        found_entity = _subject_entity(r, subject, kind)
         if found_entity is not None:
             subject_kind: str = found_entity[0]
             label = found_entity[1]

@@ -208,12 +208,12 @@ def test_the_benchmark_runs_on_a_small_index(generated_index: Index, tmp_path: P
     import subprocess
     import sys
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "analysis.py"
+    root = Path(__file__).resolve().parents[1]
     out = tmp_path / "analysis.json"
     subprocess.run(
-        [sys.executable, str(script), "--index", generated_index.location, "--runs", "2",
-         "--out", str(out)],
-        check=True, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "benchmarks.analysis", "--index", generated_index.location,
+         "--runs", "2", "--out", str(out)],
+        check=True, capture_output=True, text=True, timeout=600, cwd=root,
     )  # fmt: skip
     report = json.loads(out.read_text())
     assert report["articles"] == 240
