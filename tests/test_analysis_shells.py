@@ -221,3 +221,48 @@ def test_the_benchmark_runs_on_a_small_index(generated_index: Index, tmp_path: P
     assert report["timeline"]["ratio_three_to_one"] > 0
     assert {e["articles"] for e in report["export"]} >= {240}
     assert "| significant terms" in out.with_suffix(".md").read_text()
+
+
+def test_schemathesis_on_the_analysis_endpoints(generated_index: Index) -> None:
+    """Generated requests, valid and invalid, to each analysis endpoint (derandomised): no 5xx,
+    and every answer has a documented status code, content type and schema."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis import checks
+    from schemathesis.generation import GenerationMode
+
+    from searchlib.server import create_app
+
+    wanted = [
+        checks.not_a_server_error,
+        checks.status_code_conformance,
+        checks.content_type_conformance,
+        checks.response_schema_conformance,
+    ]
+    app = create_app(generated_index)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if op.path in ("/terms", "/cooccur", "/timeline", "/export")
+    ]
+    assert len(operations) == 4
+    seen: list[int] = []
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=15,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case: Any) -> None:
+                response = case.call_and_validate(checks=wanted)
+                seen.append(response.status_code)
+                assert "Traceback" not in response.text
+
+            run()
+    assert len(seen) >= 60 and {200, 422} <= set(seen), (len(seen), set(seen))

@@ -82,6 +82,15 @@ TableFormat = Annotated[Literal["json", "csv"], Query(description="`json`, or `c
 
 router = APIRouter(tags=["analysis"])
 
+#: JSON by default, CSV with ``format=csv``.
+TABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/json": {}, "text/csv": {}},
+        "description": "JSON, or CSV with `format=csv`.",
+    },
+    **COMMON,
+}
+
 
 def _answer(request: Request, ix: Any, key: Any, make: Any, fmt: str) -> Response:
     def answer() -> tuple[bytes, bool]:
@@ -99,7 +108,7 @@ def _answer(request: Request, ix: Any, key: Any, make: Any, fmt: str) -> Respons
 @router.get(
     "/terms",
     response_model=an.SignificantTerms,
-    responses=COMMON,
+    responses=TABLE_RESPONSES,
     summary="Significant words and entities of a selection",
 )
 def terms(
@@ -143,7 +152,7 @@ def terms(
 @router.get(
     "/cooccur",
     response_model=an.Cooccurrence,
-    responses=COMMON,
+    responses=TABLE_RESPONSES,
     summary="Entities that appear with an entity or a query",
 )
 def cooccur(
@@ -193,7 +202,7 @@ def cooccur(
 @router.get(
     "/timeline",
     response_model=an.Timeline,
-    responses=COMMON,
+    responses=TABLE_RESPONSES,
     summary="Timelines of several queries compared",
 )
 def timeline(
