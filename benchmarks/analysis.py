@@ -246,7 +246,7 @@ def markdown(r: dict[str, Any]) -> str:
     lines = [
         "# Analysis benchmark",
         "",
-        f"`python benchmarks/analysis.py --index DIR` at commit {r['commit']}"
+        f"`python -m benchmarks.analysis --index DIR` at commit {r['commit']}"
         f"{' (with uncommitted changes)' if r['dirty'] else ''}: {r['articles']:,} articles "
         f"({r['segments']} segment(s)); 2 shared cores, medians of each figure's runs "
         "(p10 to p90 in brackets).",
