@@ -129,6 +129,23 @@ Signatures: TypeAlias = "npt.NDArray[np.uint32]"
 """Near-duplicate signatures, one row per article (see :mod:`searchlib.dedup`)."""
 
 
+@dataclass(frozen=True)
+class WordCounts:
+    """Word counts of a foreground and a background (:meth:`Reader.word_counts`): ``words[i]``
+    is in ``counts[i]`` of the ``total`` foreground articles and in ``background_counts[i]`` of
+    the ``background_total`` background articles."""
+
+    total: int
+    background_total: int
+    words: Sequence[str]
+    counts: npt.NDArray[np.int64]
+    background_counts: npt.NDArray[np.int64]
+
+
+Keys: TypeAlias = "Sequence[Any] | npt.NDArray[Any]"
+"""The keys of many matches (:meth:`Reader.keys`): a sequence, or a compact numpy array."""
+
+
 @runtime_checkable
 class Reader(Protocol):
     """One consistent view of the index, for the length of one request."""
@@ -159,6 +176,21 @@ class Reader(Protocol):
 
     def word_frequency(self, word: str) -> int:
         """In how many articles a folded word (as written) occurs, title or body."""
+        ...
+
+    def word_counts(
+        self, request: MatchRequest, *, background: MatchRequest, min_count: int
+    ) -> WordCounts:
+        """The words (folded, as written: title or body) of the articles matching ``request``
+        that at least ``min_count`` of them hold, with in how many of those and of the
+        articles matching ``background`` each occurs (rankings, depths and counts of both
+        requests are ignored)."""
+        ...
+
+    def keys(self, request: MatchRequest) -> Keys:
+        """The :attr:`Candidate.key` of every match of ``request``, compactly (an integer array
+        for Whoosh): newest first when ``request.sort`` is ``"date"`` (undated last), else in
+        index order. Its ranking, depth and counts are ignored."""
         ...
 
     def near_words(self, word: str, maxdist: int) -> list[tuple[str, int]]:
@@ -265,9 +297,11 @@ __all__ = [
     "Candidate",
     "Coverage",
     "Damage",
+    "Keys",
     "MatchRequest",
     "MatchSet",
     "Reader",
     "Signatures",
     "Status",
+    "WordCounts",
 ]

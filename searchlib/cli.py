@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -762,6 +762,292 @@ def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
         sys.exit(EXIT_ERROR)
 
 
+# -- analysis ------------------------------------------------------------------------------------
+
+
+def filter_options(fn: F) -> F:
+    """The filters of a search (``--person``... ``--date-from``, ``--date-to``), generated from
+    :class:`SearchRequest` like the options of ``searchlib query``."""
+    from .analysis import FILTER_OPTIONS
+
+    for f in reversed(dataclasses.fields(SearchRequest)):
+        if f.name in FILTER_OPTIONS:
+            fn = _click_option(f)(fn)
+    return fn
+
+
+def _filters(options: dict[str, Any]) -> dict[str, Any]:
+    from .analysis import FILTER_OPTIONS
+
+    return {k: v for k, v in options.items() if k in FILTER_OPTIONS and v not in (None, ())}
+
+
+def _limit_option(default: int) -> Callable[[F], F]:
+    return click.option(
+        "-n", "--limit", type=click.IntRange(1, 1000), default=default, show_default=True,
+        help="How many terms of each kind.",
+    )  # fmt: skip
+
+
+@main.command(
+    "terms",
+    epilog="\b\nExamples:\n  searchlib terms Aleppo\n"
+    '  searchlib terms "" --person "Sergey Lavrov" --kind word --kind org\n'
+    "  searchlib terms Aleppo --background Syria --format csv\n\n"
+    "The score is the log-likelihood ratio G2 of the term's article counts in the selection\n"
+    "against the rest of the background (3.84: p < 0.05; 10.83: p < 0.001).",
+)
+@click.argument("query", default="")
+@filter_options
+@click.option(
+    "--background", default=None, metavar="QUERY",
+    help="Compare with the articles of this query (same dates) instead of the whole archive.",
+)  # fmt: skip
+@click.option(
+    "--kind", "kinds", multiple=True,
+    type=click.Choice(["word", "person", "org", "location", "misc"]),
+    help="Only terms of this kind (repeatable). Default: word, person, org, location.",
+)  # fmt: skip
+@_limit_option(15)
+@click.option(
+    "--min-count", type=click.IntRange(1), default=3, show_default=True,
+    help="Fewest articles of the selection a term must be in.",
+)  # fmt: skip
+@index_option
+@output_option("text", "json", "jsonl", "csv")
+@handle_errors
+def terms_cmd(
+    query: str,
+    background: str | None,
+    kinds: tuple[str, ...],
+    limit: int,
+    min_count: int,
+    index_dir: str | None,
+    fmt: str,
+    **options: Any,
+) -> None:
+    """The words, people, organisations and places that set QUERY's articles apart from the
+    whole archive (or from a background query), with their counts and G2 score."""
+    from . import analysis
+
+    with open_index(index_dir) as ix:
+        result = analysis.significant_terms(
+            ix,
+            query,
+            background=background,
+            kinds=kinds or analysis.DEFAULT_KINDS,  # type: ignore[arg-type]
+            limit=limit,
+            min_count=min_count,
+            **_filters(options),
+        )
+    table = analysis.rows(result)
+    output(
+        present.Output(
+            data=result,
+            rows=table,
+            columns=["kind", "term", "score", "foreground", "background"],
+            text=lambda _c: analysis.terms_text(result),
+        ),
+        fmt,
+    )
+
+
+@main.command(
+    "cooccur",
+    epilog="\b\nExamples:\n"
+    '  searchlib cooccur "Sergey Lavrov"\n'
+    '  searchlib cooccur "Aleppo convoy" --as query --kind person\n'
+    "  searchlib cooccur Assad --date-from 2016 --format csv",
+)
+@click.argument("subject")
+@filter_options
+@click.option(
+    "--as", "subject_kind", default=None,
+    type=click.Choice(["person", "org", "location", "misc", "query"]),
+    help="What SUBJECT is (default: an entity any article carries, else a query).",
+)  # fmt: skip
+@click.option(
+    "--kind", "kinds", multiple=True, type=click.Choice(["person", "org", "location", "misc"]),
+    help="Only entities of this kind (repeatable). Default: person, org, location.",
+)  # fmt: skip
+@_limit_option(20)
+@click.option(
+    "--min-count", type=click.IntRange(1), default=1, show_default=True,
+    help="Fewest shared articles an entity must have.",
+)  # fmt: skip
+@index_option
+@output_option("text", "json", "jsonl", "csv")
+@handle_errors
+def cooccur_cmd(
+    subject: str,
+    subject_kind: str | None,
+    kinds: tuple[str, ...],
+    limit: int,
+    min_count: int,
+    index_dir: str | None,
+    fmt: str,
+    **options: Any,
+) -> None:
+    """The people, organisations and places that appear most with SUBJECT (an entity, or a
+    query), with the shared articles and a G2 score."""
+    from . import analysis
+
+    with open_index(index_dir) as ix:
+        result = analysis.cooccurrence(
+            ix,
+            subject,
+            kind=subject_kind,  # type: ignore[arg-type]
+            kinds=kinds or analysis.COOCCUR_KINDS,  # type: ignore[arg-type]
+            limit=limit,
+            min_count=min_count,
+            **_filters(options),
+        )
+    output(
+        present.Output(
+            data=result,
+            rows=analysis.rows(result),
+            columns=["kind", "entity", "count", "score", "background"],
+            text=lambda _c: analysis.cooccurrence_text(result),
+        ),
+        fmt,
+    )
+
+
+@main.command(
+    "timeline",
+    epilog="\b\nExamples:\n"
+    "  searchlib timeline Aleppo Idlib --interval month\n"
+    '  searchlib timeline "oil prices" opec --interval year --format csv > attention.csv',
+)
+@click.argument("queries", nargs=-1, required=True)
+@filter_options
+@click.option(
+    "--interval", type=click.Choice(["year", "month", "day", "auto"]), default="month",
+    show_default=True, help="The width of a period.",
+)  # fmt: skip
+@click.option(
+    "--chart", type=click.Choice(["count", "share"]), default="count", show_default=True,
+    help="What the terminal chart's bars show: articles, or their share of all articles.",
+)  # fmt: skip
+@index_option
+@output_option("text", "json", "jsonl", "csv")
+@color_option
+@handle_errors
+def timeline_cmd(
+    queries: tuple[str, ...],
+    interval: str,
+    chart: str,
+    index_dir: str | None,
+    fmt: str,
+    color: bool | None,
+    **options: Any,
+) -> None:
+    """One series per QUERY: its articles per period and their share of all the archive's
+    articles in the period (attention over time)."""
+    from . import analysis
+
+    with open_index(index_dir) as ix:
+        result = analysis.timeline(
+            ix,
+            list(queries),
+            interval=interval,  # type: ignore[arg-type]
+            **_filters(options),
+        )
+    table = analysis.rows(result)
+    output(
+        present.Output(
+            data=result,
+            rows=table,
+            columns=list(table[0]) if table else ["key", "start", "end", "total"],
+            text=lambda c: analysis.timeline_text(result, color=c, share=chart == "share"),
+        ),
+        fmt,
+        color,
+    )
+
+
+@main.command(
+    "export",
+    epilog="\b\nExamples:\n"
+    "  searchlib export Aleppo --format csv > aleppo.csv\n"
+    '  searchlib export "" --source reuters --format jsonl --fields id,date,title,url\n'
+    "  searchlib export oil --date-from 1987-03 --sort index -o oil.csv",
+)
+@click.argument("query", default="")
+@filter_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
+    help="CSV (list values joined with '; ') or JSON Lines.",
+)  # fmt: skip
+@click.option(
+    "--fields", "fields", multiple=True, metavar="NAMES",
+    help="Columns, comma-separated or repeated (default: all): "
+    "id,date,title,source,url,tags,people,orgs,locations,misc,related,body.",
+)  # fmt: skip
+@click.option(
+    "--sort", type=click.Choice(["date", "index"]), default="date", show_default=True,
+    help="Newest first (undated last), or in the order the articles were indexed.",
+)  # fmt: skip
+@click.option(
+    "-o", "--output", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write to this file instead of stdout.",
+)  # fmt: skip
+@click.option(
+    "--progress/--no-progress", default=None,
+    help="A progress bar on stderr (default: when stderr is a terminal).",
+)  # fmt: skip
+@index_option
+@handle_errors
+def export_cmd(
+    query: str,
+    fmt: str,
+    fields: tuple[str, ...],
+    sort: str,
+    out_path: Path | None,
+    progress: bool | None,
+    index_dir: str | None,
+    **options: Any,
+) -> None:
+    """Write every article matching QUERY and the filters (no cap), streamed in constant
+    memory."""
+    from . import analysis
+
+    names = analysis.check_fields(list(fields) if fields else None)
+    show = progress if progress is not None else sys.stderr.isatty()
+    with (
+        open_index(index_dir) as ix,
+        analysis.export(
+            ix,
+            query,
+            sort=sort,  # type: ignore[arg-type]
+            **_filters(options),
+        ) as stream,
+    ):
+        target = out_path.open("w", encoding="utf-8", newline="") if out_path else None
+        try:
+            out: IO[str] = sys.stdout if target is None else target
+            lines = analysis.export_lines(stream, format=fmt, fields=names)  # type: ignore[arg-type]
+            if show:
+                with click.progressbar(
+                    length=stream.total, label="exporting", file=sys.stderr, show_pos=True
+                ) as bar:
+                    header = fmt == "csv"
+                    for line in lines:
+                        out.write(line)
+                        if header:
+                            header = False
+                        else:
+                            bar.update(1)
+            else:
+                for line in lines:
+                    out.write(line)
+            out.flush()
+        finally:
+            if target is not None:
+                target.close()
+    click.echo(f"exported {stream.total:,} articles", err=True)
+
+
 def _cores() -> int:
     """The cores available: indexing's default number of processes."""
     from .pipeline import available_cores
@@ -769,4 +1055,4 @@ def _cores() -> int:
     return available_cores()
 
 
-__all__ = ["main", "search_options"]
+__all__ = ["filter_options", "main", "search_options"]

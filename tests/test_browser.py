@@ -631,7 +631,7 @@ def test_api_reference(base: str, page: Any) -> None:
     page.goto(base + "docs")
     section = page.locator("section.endpoint", has=page.locator("h2", has_text="/suggest"))
     expect(section).to_be_visible()
-    expect(page.locator("#api-toc li")).to_have_count(8)
+    expect(page.locator("#api-toc li")).to_have_count(12)
     section.get_by_label("prefix (required)").fill("lav")
     section.get_by_role("button", name="Send").click()
     expect(section.locator(".try-status")).to_contain_text("200")

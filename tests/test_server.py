@@ -776,7 +776,7 @@ def test_schemathesis_bounded_run(
         app = create_app(ix, api_key=KEY, max_body_bytes=20_000)
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         operations = [result.ok() for result in schema.get_all_operations()]
-        assert len(operations) == 8
+        assert len(operations) == 12  # 8 + terms, cooccur, timeline, export
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 

@@ -216,7 +216,7 @@ def _build(
 ) -> FastAPI:
     from fastapi import FastAPI
 
-    from . import routes
+    from . import analysis, routes
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -264,7 +264,9 @@ def _build(
     _handle_errors(app, ix)
     app.add_middleware(_Guard, max_body_bytes=max_body_bytes)
     app.include_router(routes.router)
+    app.include_router(analysis.router)
     app.include_router(routes.page_router)
+    app.include_router(analysis.page_router)
     return app
 
 

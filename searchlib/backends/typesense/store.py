@@ -31,7 +31,16 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from ... import text as tx
-from ...backend import BackendStats, Candidate, Damage, MatchRequest, MatchSet, Signatures
+from ...backend import (
+    BackendStats,
+    Candidate,
+    Damage,
+    Keys,
+    MatchRequest,
+    MatchSet,
+    Signatures,
+    WordCounts,
+)
 from ...errors import (
     IndexCorrupt,
     IndexLocked,
@@ -440,6 +449,9 @@ def _days(counts: dict[str, Counter[str]]) -> Counter[int]:
             out[dt.date.fromisoformat(f"{value}-01").toordinal()] += n
     return out
 
+
+#: What the analyses this backend cannot run yet say.
+_NOT_YET = "{what} are not available on a Typesense index yet (they work on a Whoosh index)"
 
 class TypesenseReader:
     """Reads from the collection (see :class:`searchlib.backend.Reader`)."""
@@ -1002,6 +1014,17 @@ class TypesenseReader:
             params["search_cutoff_ms"] = max(1, int(remaining * 1000))
         (found,) = self.backend.search_many([params], "find similar articles")
         return [self._candidate(h, False) for h in (found.get("hits") or [])[:limit]]
+
+    def word_counts(
+        self, request: MatchRequest, *, background: MatchRequest, min_count: int
+    ) -> WordCounts:
+        """Not available on Typesense yet: significant terms and co-occurrence need each
+        match's words, which this backend does not read back in bulk."""
+        raise UsageError(_NOT_YET.format(what="significant terms and co-occurrence"))
+
+    def keys(self, request: MatchRequest) -> Keys:
+        """Not available on Typesense yet (a full export streams keys from the engine)."""
+        raise UsageError(_NOT_YET.format(what="exports"))
 
     def suggest(
         self, folded: str, *, limit: int, kinds: frozenset[SuggestionKind] | None

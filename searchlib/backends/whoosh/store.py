@@ -36,7 +36,16 @@ from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
-from ...backend import BackendStats, Candidate, Damage, MatchRequest, MatchSet, Signatures
+from ...backend import (
+    BackendStats,
+    Candidate,
+    Damage,
+    Keys,
+    MatchRequest,
+    MatchSet,
+    Signatures,
+    WordCounts,
+)
 from ...errors import (
     IndexCorrupt,
     IndexLocked,
@@ -56,6 +65,7 @@ if TYPE_CHECKING:
     from .complete import NameTable, SegmentNames
     from .docvalues import DocValues
     from .scoring import PostingsCache
+    from .words import WordTables
 
 # Matching, scoring and the search tables (and numpy) are imported when a search first needs
 # them: opening an index to count it, read its figures or fetch one article stays cheap.
@@ -184,6 +194,7 @@ class WhooshBackend:
         self._names: tuple[tuple[tuple[str, int], ...], NameTable] | None = None
         self._names_build = threading.Lock()
         self._segment_names: dict[tuple[str, int], SegmentNames] = {}
+        self._words: WordTables | None = None  # made on first use (searchlib.analysis)
         self._closed = False
         self._weighting = BM25F(B=b, K1=k1)
         self._ix = self._open(create)
@@ -733,6 +744,36 @@ class WhooshReader:
     def word_frequency(self, word: str) -> int:
         """In how many articles a folded word occurs (title or body, as written)."""
         return self.backend.guarded(lambda: int(self.searcher.doc_frequency(sf.SPELL, word)))
+
+    def word_counts(
+        self, request: MatchRequest, *, background: MatchRequest, min_count: int
+    ) -> WordCounts:
+        """The words of the matches, with their foreground and background counts."""
+        from .words import WordTables, word_counts
+
+        b = self.backend
+        with b._lock:
+            if b._words is None:
+                b._words = WordTables()
+            tables = b._words
+        return b.guarded(
+            lambda: word_counts(
+                self.searcher,
+                request,
+                background,
+                b._docvalues,
+                b._postings,
+                tables,
+                min_count=min_count,
+            )
+        )
+
+    def keys(self, request: MatchRequest) -> Keys:
+        """The document number of every match (a numpy array)."""
+        from .words import match_keys
+
+        b = self.backend
+        return b.guarded(lambda: match_keys(self.searcher, request, b._docvalues, b._postings))
 
     def near_words(self, word: str, maxdist: int) -> list[tuple[str, int]]:
         """Indexed words within ``maxdist`` edits (same first letter), with article counts."""
