@@ -46,7 +46,7 @@ from .backend import MatchRequest, Reader
 from .errors import QueryError
 from .model import ENTITY_KINDS, Article, EntityKind, Interval
 from .ranking import QUESTION_WORDS, Ranking
-from .request import IntervalChoice, SearchRequest
+from .request import FILTER_OPTIONS, IntervalChoice, SearchRequest
 
 if TYPE_CHECKING:
     from .index import Index
@@ -58,18 +58,6 @@ TERM_KINDS: tuple[TermKind, ...] = get_args(TermKind)
 DEFAULT_KINDS: tuple[TermKind, ...] = ("word", "person", "org", "location")
 COOCCUR_KINDS: tuple[EntityKind, ...] = ("person", "org", "location")
 
-#: The options that select articles, besides the query (the filters of a search).
-FILTER_OPTIONS: tuple[str, ...] = (
-    "person",
-    "org",
-    "location",
-    "misc",
-    "tag",
-    "source",
-    "exclude",
-    "date_from",
-    "date_to",
-)
 
 #: The most terms (or entities) one answer may list per kind.
 MAX_TERMS = 1000

@@ -32,7 +32,7 @@ from .errors import IndexCorrupt, IndexNotFound, SearchlibError
 from .model import DEFAULT_FACETS, SUGGESTION_KINDS, IndexReport, ReadError, ReadWarning, to_data
 from .paths import ENV_INDEX, bundled_seeds, user_data_dir
 from .readers import FORMATS, ReadOptions
-from .request import MAX_DEPTH, MAX_LIMIT, SearchRequest, literal_choices
+from .request import FILTER_OPTIONS, MAX_DEPTH, MAX_LIMIT, SearchRequest, literal_choices
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -768,8 +768,6 @@ def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
 def filter_options(fn: F) -> F:
     """The filters of a search (``--person``... ``--date-from``, ``--date-to``), generated from
     :class:`SearchRequest` like the options of ``searchlib query``."""
-    from .analysis import FILTER_OPTIONS
-
     for f in reversed(dataclasses.fields(SearchRequest)):
         if f.name in FILTER_OPTIONS:
             fn = _click_option(f)(fn)
@@ -777,8 +775,6 @@ def filter_options(fn: F) -> F:
 
 
 def _filters(options: dict[str, Any]) -> dict[str, Any]:
-    from .analysis import FILTER_OPTIONS
-
     return {k: v for k, v in options.items() if k in FILTER_OPTIONS and v not in (None, ())}
 
 

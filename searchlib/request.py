@@ -107,6 +107,19 @@ def _date(value: dt.date | str | None, *, upper: bool, name: str) -> dt.date | N
     raise QueryError(f"{name} must be a date or a YYYY-MM-DD string, not {type(value).__name__}")
 
 
+#: The options that select articles, besides the query (the filters of a search).
+FILTER_OPTIONS: tuple[str, ...] = (
+    "person",
+    "org",
+    "location",
+    "misc",
+    "tag",
+    "source",
+    "exclude",
+    "date_from",
+    "date_to",
+)
+
 @dataclass(frozen=True, kw_only=True)
 class Exclusion:
     """A facet value no result may carry (``exclude="person:Sergey Lavrov"``)."""
