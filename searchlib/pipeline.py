@@ -309,6 +309,9 @@ class Workers(Generic[T]):
     ) -> None:
         methods = multiprocessing.get_all_start_methods()
         ctx: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        # Load the extractor's tables here, once: forked workers share them, and need not
+        # read (or be able to read) the package's data files themselves.
+        extractor.extract("Warm-up", "Sergey Lavrov met the envoy in Aleppo.")
         self._tasks: Any = ctx.Queue()
         self._results: Any = ctx.Queue()
         self._chunk = chunk
