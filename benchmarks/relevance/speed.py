@@ -79,9 +79,9 @@ def question_queries(articles: list[Any], k: int = QUESTIONS) -> list[dict[str, 
 def worker(spec: dict[str, Any]) -> dict[str, Any]:
     """Time the query sets of ``spec`` in mode (c) in this process."""
     bench = _run_module()
-    from peers import load_engine
-
     import searchlib
+
+    from ..peers import load_engine
 
     dates = tuple(__import__("datetime").date.fromisoformat(d) for d in spec["dates"])
     out: dict[str, Any] = {"searchlib": searchlib.__file__, "sets": {}}
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.base is None or args.out is None:
         ap.error("--base and --out are required")
 
-    from peers import load_engine
+    from ..peers import load_engine
 
     bench = _run_module()
 
