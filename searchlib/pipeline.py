@@ -311,7 +311,9 @@ class Workers(Generic[T]):
         ctx: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         # Load the extractor's tables here, once: forked workers share them, and need not
         # read (or be able to read) the package's data files themselves.
-        extractor.extract("Warm-up", "Sergey Lavrov met the envoy in Aleppo.")
+        prepare = getattr(extractor, "prepare", None)
+        if callable(prepare):
+            prepare()
         self._tasks: Any = ctx.Queue()
         self._results: Any = ctx.Queue()
         self._chunk = chunk

@@ -42,7 +42,9 @@ class Extractor(Protocol):
     """Anything that finds the entities of an article.
 
     ``name`` identifies the extractor and its version (e.g. ``"rules-4"``). It is part of the
-    content hash of indexed articles, so it must change whenever the output may change.
+    content hash of indexed articles, so it must change whenever the output may change. An
+    extractor may also have a ``prepare()`` method that loads what :meth:`extract` needs; it is
+    called before worker processes are forked, so that they share it.
     """
 
     @property
@@ -98,6 +100,11 @@ class RulesExtractor:
             return ()
         kinds = None if self.misc else frozenset(k for k in ENTITY_KINDS if k != "misc")
         return merge(find_mentions(text, load_lexicon()), kinds)
+
+    def prepare(self) -> None:
+        """Load the word lists now (they load on first use otherwise): a process that forks
+        workers calls this first, so that the workers share them."""
+        load_lexicon()
 
     def mentions(self, text: str) -> list[Mention]:
         """Every typed mention in ``text`` with its exact character span, in order.
