@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,9 @@ import numpy.typing as npt
 from ...ranking import NO_DAY, IntArray
 from . import schema as sf
 from . import tables as st
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,30 @@ def segment_key(reader: Any) -> str:
     return str(segment.segment_id()) if segment is not None else str(id(reader))
 
 
+def built_once(
+    cache: dict[K, V],
+    key: K,
+    lock: threading.Lock,
+    building: threading.Lock,
+    build: Callable[[], V],
+) -> V:
+    """``cache[key]``, made by ``build()`` the first time it is asked for. Builds run under
+    ``building``, so that concurrent searches on a cold index wait for one build instead of
+    each building the same table (which, under load, took them all past their time budget);
+    ``lock`` guards the cache itself."""
+    with lock:
+        found = cache.get(key)
+    if found is None:
+        with building:
+            with lock:
+                found = cache.get(key)
+            if found is None:
+                found = build()
+                with lock:
+                    cache[key] = found
+    return found
+
+
 class DocValues:
     """Doc-values tables for the segments of an index, built lazily, shared by threads.
 
@@ -163,20 +190,11 @@ class DocValues:
 
     def for_reader(self, reader: Any) -> SegmentValues:
         """The table of one segment reader (built on first use)."""
-        key = segment_key(reader)
-        with self._lock:
-            found = self._segments.get(key)
-        if found is None:
-            with self._build:
-                with self._lock:
-                    found = self._segments.get(key)
-                if found is None:
-                    found = (
-                        SegmentValues(reader) if self._use_files else SegmentValues.built(reader)
-                    )
-                    with self._lock:
-                        self._segments[key] = found
-        return found
+
+        def build() -> SegmentValues:
+            return SegmentValues(reader) if self._use_files else SegmentValues.built(reader)
+
+        return built_once(self._segments, segment_key(reader), self._lock, self._build, build)
 
     def _tables_file(self, reader: Any, key: str) -> st.SegmentTables | None:
         """The segment's tables file, mapped (None without one); called under ``_build``."""
@@ -196,18 +214,12 @@ class DocValues:
     def lengths(self, reader: Any) -> dict[str, npt.NDArray[np.float64]]:
         """The segment's quantised title and body lengths (built on first use)."""
         key = segment_key(reader)
-        with self._lock:
-            found = self._lengths.get(key)
-        if found is None:
-            with self._build:
-                with self._lock:
-                    found = self._lengths.get(key)
-                if found is None:
-                    tables = self._tables_file(reader, key)
-                    found = tables.lengths if tables is not None else field_lengths(reader)
-                    with self._lock:
-                        self._lengths[key] = found
-        return found
+
+        def build() -> dict[str, npt.NDArray[np.float64]]:
+            tables = self._tables_file(reader, key)
+            return tables.lengths if tables is not None else field_lengths(reader)
+
+        return built_once(self._lengths, key, self._lock, self._build, build)
 
     def live(self, reader: Any) -> npt.NDArray[np.bool_] | None:
         """True for the segment's documents that are not deleted; None when none is deleted."""

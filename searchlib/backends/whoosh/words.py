@@ -20,7 +20,7 @@ import numpy.typing as npt
 from ...backend import MatchRequest, WordCounts
 from ...ranking import IntArray
 from . import schema as sf
-from .docvalues import DocValues, segment_key
+from .docvalues import DocValues, built_once, segment_key
 from .scoring import PostingsCache, _decode
 
 
@@ -95,19 +95,12 @@ class WordTables:
         self._segments: dict[str, SegmentWords] = {}
 
     def for_reader(self, reader: Any) -> SegmentWords:
-        """The table of one segment reader (built on first use)."""
-        key = segment_key(reader)
-        with self._lock:
-            found = self._segments.get(key)
-        if found is None:
-            with self._build:
-                with self._lock:
-                    found = self._segments.get(key)
-                if found is None:
-                    found = SegmentWords(reader)
-                    with self._lock:
-                        self._segments[key] = found
-        return found
+        """The table of one segment reader (built on first use, once)."""
+
+        def build() -> SegmentWords:
+            return SegmentWords(reader)
+
+        return built_once(self._segments, segment_key(reader), self._lock, self._build, build)
 
     def retain(self, segment_ids: Collection[str]) -> None:
         """Forget the tables of segments that no longer exist."""
