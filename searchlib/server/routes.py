@@ -53,6 +53,7 @@ WEB_FILES = {
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "docs.js": "text/javascript; charset=utf-8",
+    "dom.js": "text/javascript; charset=utf-8",
 }
 
 PAGE_CSP = (

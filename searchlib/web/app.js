@@ -6,6 +6,7 @@
 "use strict";
 
 (function () {
+  const { el } = window.searchlibDom;
   const FACETS = [
     ["person", "People", "person"],
     ["org", "Organisations", "organisation"],
@@ -123,21 +124,7 @@
     return next;
   }
 
-  // -- small DOM helpers (text only) ------------------------------------------------------
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") node.className = value;
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+  // -- small DOM helpers (text only; el from dom.js) ---------------------------------------
 
   function svg(tag, attrs, ...children) {
     const node = document.createElementNS(SVG, tag);
